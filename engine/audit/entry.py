@@ -1,0 +1,27 @@
+"""Audit entries: RFC 8785 canonical JSON, with no personal data inside."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import rfc8785
+
+__all__ = ["ENTRY_VERSION", "canonical", "comment_hash", "sha256_hex"]
+
+ENTRY_VERSION = 1
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 (JCS) canonical JSON bytes."""
+    return bytes(rfc8785.dumps(value))
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def comment_hash(comment: str | None) -> str | None:
+    """The entry commits to a comment by its hash; the text stays beside the log."""
+    return None if comment is None else sha256_hex(comment.encode())

@@ -1,0 +1,91 @@
+"""Guard expressions, evaluated in Jinja2's sandbox (never ``eval``).
+
+A guard reads case fields by name and the cooperative's settings as ``settings.NAME``,
+e.g. ``jumlah > settings.batas_ketua``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+__all__ = ["GuardError", "GuardNames", "compile_guard", "guard_names"]
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
+
+
+class GuardError(ValueError):
+    """A guard expression is malformed or could not be evaluated."""
+
+
+@dataclass(frozen=True)
+class GuardNames:
+    """Names a guard reads: bare names (fields) and ``settings.X`` attributes."""
+
+    fields: frozenset[str]
+    settings: frozenset[str]
+    other: frozenset[str]
+
+
+def _parse(expression: str) -> nodes.Expr:
+    try:
+        parser_src = _ENV.parse("{{ (" + expression + ") }}")
+    except TemplateSyntaxError as exc:
+        raise GuardError(f"ekspresi tidak sah: {exc.message}") from exc
+    output = parser_src.body[0]
+    assert isinstance(output, nodes.Output)
+    node = output.nodes[0]
+    assert isinstance(node, nodes.Expr)
+    return node
+
+
+def guard_names(expression: str) -> GuardNames:
+    """Return the field and setting names a guard reads. Raises GuardError if malformed."""
+    root = _parse(expression)
+    fields: set[str] = set()
+    settings: set[str] = set()
+    other: set[str] = set()
+    setting_nodes: set[int] = set()
+    for node in root.find_all((nodes.Getattr, nodes.Getitem)):
+        target = getattr(node, "node", None)
+        if isinstance(target, nodes.Name) and target.name == "settings":
+            setting_nodes.add(id(target))
+            arg = getattr(node, "arg", None)
+            if isinstance(node, nodes.Getattr):
+                settings.add(node.attr)
+            elif isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                settings.add(arg.value)
+            else:
+                other.add("settings[...]")
+    for name in root.find_all(nodes.Name):
+        if name.name == "settings":
+            if id(name) not in setting_nodes:
+                other.add("settings")
+        elif name.name not in _CONSTANTS:
+            fields.add(name.name)
+    for call in root.find_all((nodes.Call, nodes.Filter, nodes.Test)):
+        if isinstance(call, nodes.Call):
+            other.add("pemanggilan fungsi")
+    return GuardNames(frozenset(fields), frozenset(settings), frozenset(other))
+
+
+@lru_cache(maxsize=1024)
+def compile_guard(expression: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Compile a guard once; the result evaluates it over a context mapping."""
+    _parse(expression)  # syntax check with a clear message
+    compiled = _ENV.compile_expression(expression, undefined_to_none=False)
+
+    def evaluate(context: Mapping[str, Any]) -> bool:
+        try:
+            return bool(compiled(**context))
+        except (UndefinedError, TypeError, SecurityError, ArithmeticError) as exc:
+            raise GuardError(f"syarat '{expression}' tidak dapat dievaluasi: {exc}") from exc
+
+    return evaluate

@@ -1,0 +1,296 @@
+"""The SOP language: pydantic models of one workflow definition (one YAML file).
+
+A definition is data reviewed like code. The same model drives the guided procedure,
+the state machine, the approval trail and the printed SOP (Permenpan-RB 35/2012).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "DECIDING_KINDS",
+    "FORWARD_KINDS",
+    "Action",
+    "ActionKind",
+    "ChecklistItem",
+    "Deadline",
+    "Definition",
+    "FieldDef",
+    "FieldType",
+    "MutuBaku",
+    "Quorum",
+    "SettingDef",
+    "SopIdentity",
+    "State",
+    "slugify",
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+FieldType = Literal["text", "money", "date", "integer", "choice", "attachment"]
+ActionKind = Literal["submit", "verify", "approve", "reject", "return"]
+
+#: Kinds that move a case forward; they require the from-state's checklist by default.
+FORWARD_KINDS: frozenset[str] = frozenset({"submit", "verify", "approve"})
+#: Kinds whose actors count as having decided in a case (segregation of duties).
+DECIDING_KINDS: frozenset[str] = frozenset({"submit", "verify", "approve"})
+
+
+def slugify(text: str) -> str:
+    """Turn a checklist label into a stable identifier (``Nota terlampir`` -> ``nota_terlampir``)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return (slug or "item")[:48]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SopIdentity(_Strict):
+    """Identity fields of the printed SOP (Permenpan-RB 35/2012, Bagian Identitas)."""
+
+    nomor: Annotated[str, Field(min_length=1, max_length=40)]
+    tanggal_pembuatan: date
+    tanggal_revisi: date | None = None
+    tanggal_efektif: date
+    disahkan_oleh: Identifier = Field(description="Role that ratifies the SOP, e.g. ketua.")
+    dasar_hukum: list[str] = Field(min_length=1)
+    kualifikasi_pelaksana: list[str] = Field(min_length=1)
+    keterkaitan: list[str] = Field(default_factory=list)
+    peralatan: list[str] = Field(min_length=1)
+    peringatan: str = Field(min_length=1)
+    pencatatan: list[str] = Field(min_length=1)
+
+
+class SettingDef(_Strict):
+    """A cooperative setting (an AD/ART limit) the workflow reads, with its default."""
+
+    default: int | str | bool | list[str]
+    label: str
+    source: str | None = Field(default=None, description="Where the value comes from (AD clause).")
+
+
+class FieldDef(_Strict):
+    """A typed field of case data."""
+
+    type: FieldType
+    label: str
+    required: bool = False
+    help: str | None = None
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = Field(default=None, ge=1, le=20000)
+    pattern: str | None = Field(default=None, description="Regular expression a text must match.")
+    pattern_hint: str | None = Field(default=None, description="Shown when the pattern fails.")
+    options: list[str] | None = None
+    options_setting: Identifier | None = Field(
+        default=None, description="Setting holding the list of choices (per cooperative)."
+    )
+    accept: list[str] | None = Field(default=None, description="Allowed file extensions.")
+    max_mb: float | None = Field(default=None, gt=0, le=50)
+
+    @model_validator(mode="after")
+    def _check_type_options(self) -> FieldDef:
+        if self.type == "choice" and not (self.options or self.options_setting):
+            raise ValueError("field bertipe choice memerlukan 'options' atau 'options_setting'")
+        if self.type != "choice" and (self.options or self.options_setting):
+            raise ValueError("'options' hanya untuk field bertipe choice")
+        if self.type != "attachment" and (self.accept or self.max_mb):
+            raise ValueError("'accept' dan 'max_mb' hanya untuk field bertipe attachment")
+        if self.pattern is not None:
+            if self.type != "text":
+                raise ValueError("'pattern' hanya untuk field bertipe text")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pola tidak sah: {exc}") from None
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("'min' lebih besar dari 'max'")
+        return self
+
+
+class ChecklistItem(_Strict):
+    """One checklist item; ``id`` is derived from the label when not given."""
+
+    id: Identifier
+    label: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"id": slugify(value), "label": value}
+        if isinstance(value, dict) and "label" in value and "id" not in value:
+            return {**value, "id": slugify(str(value["label"]))}
+        return value
+
+
+class MutuBaku(_Strict):
+    """Per-step quality standard: prerequisites, time and output."""
+
+    kelengkapan: str
+    waktu: str
+    output: str
+
+
+_DEADLINE_RE = re.compile(r"^\s*(\d{1,3})\s+(hari kerja|hari|jam)\s*$")
+
+
+class Deadline(_Strict):
+    """A service level for a step: an amount of hours, days or working days."""
+
+    amount: int = Field(ge=1)
+    unit: Literal["jam", "hari", "hari kerja"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _DEADLINE_RE.match(value)
+            if not match:
+                raise ValueError(
+                    "tenggat harus berbentuk 'N jam', 'N hari' atau 'N hari kerja'"
+                )
+            return {"amount": int(match.group(1)), "unit": match.group(2)}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+
+class State(_Strict):
+    """A step of the procedure."""
+
+    title: str
+    status_label: str | None = Field(
+        default=None, description="Status word shown to people, e.g. 'Menunggu persetujuan ketua'."
+    )
+    guidance: str | None = None
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    mutu_baku: MutuBaku | None = None
+    deadline: Deadline | None = None
+    final: bool = False
+    issues: list[Literal["berita_acara"]] = Field(default_factory=list)
+
+
+class Quorum(_Strict):
+    """n-of-m decision: the transition fires on the n-th distinct eligible voter."""
+
+    count: int | Identifier = Field(
+        description="Number of distinct votes needed, or the name of a setting holding it."
+    )
+    role: Identifier | None = Field(
+        default=None, description="Role whose holders vote; defaults to the action's roles."
+    )
+
+    @field_validator("count")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("kuorum minimal 1")
+        return value
+
+
+class Action(_Strict):
+    """A transition: who may take it, when, and what it needs."""
+
+    id: Identifier
+    label: str | None = None
+    kind: ActionKind
+    from_: list[Identifier] = Field(alias="from", min_length=1)
+    to: Identifier
+    roles: list[Identifier] = Field(min_length=1)
+    when: str | None = Field(default=None, description="Guard expression over fields and settings.")
+    requires: list[Identifier] = Field(default_factory=list)
+    checks: list[Identifier] | Literal["all", "none"] | None = Field(
+        default=None,
+        description="Checklist items of the from-state that must be ticked "
+        "(default: all for submit/verify/approve, none for reject/return).",
+    )
+    sets: list[Identifier] | Literal["all"] | None = Field(
+        default=None,
+        description="Fields the actor may change with this action "
+        "(default: all for submit, the required fields otherwise).",
+    )
+    not_by: list[Identifier] = Field(
+        default_factory=list,
+        description="Actions whose actors in this case may not take this one "
+        "(adds to the default rule for approve).",
+    )
+    quorum: Quorum | None = None
+    requires_comment: bool = False
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def display(self) -> str:
+        """Label shown to people."""
+        return self.label or self.id.replace("_", " ").capitalize()
+
+
+class Definition(_Strict):
+    """One procedure (SOP/SOM or business process)."""
+
+    id: Identifier
+    version: int = Field(ge=1)
+    title: str = Field(min_length=3)
+    category: Literal["kelembagaan", "usaha", "keuangan", "pengawasan"]
+    number_prefix: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,7}$")] = Field(
+        description="Prefix of case numbers, e.g. KAS gives KAS/2026/0001."
+    )
+    summary: str | None = None
+    sop: SopIdentity
+    roles: list[Identifier] = Field(min_length=1)
+    settings_used: dict[Identifier, SettingDef] = Field(default_factory=dict)
+    fields: dict[Identifier, FieldDef] = Field(default_factory=dict)
+    initial: Identifier | None = None
+    states: dict[Identifier, State] = Field(min_length=2)
+    actions: list[Action] = Field(min_length=1)
+
+    @property
+    def initial_state(self) -> str:
+        """The state a new case starts in (``initial`` or the first state)."""
+        return self.initial or next(iter(self.states))
+
+    @property
+    def ref(self) -> str:
+        """``id@version`` (the hash is added by the loader)."""
+        return f"{self.id}@{self.version}"
+
+    def actions_from(self, state: str) -> list[Action]:
+        """Actions available from a state, in file order."""
+        return [a for a in self.actions if state in a.from_]
+
+    def action_ids(self) -> list[str]:
+        """Distinct action ids in file order."""
+        return list(dict.fromkeys(a.id for a in self.actions))
+
+    def required_checks(self, action: Action) -> list[str]:
+        """Checklist item ids that must be ticked for this action from its from-states."""
+        if action.checks == "none":
+            return []
+        if action.checks is None or action.checks == "all":
+            if action.checks is None and action.kind not in FORWARD_KINDS:
+                return []
+            items: list[str] = []
+            for state_id in action.from_:
+                state = self.states.get(state_id)
+                if state:
+                    items += [i.id for i in state.checklist if i.id not in items]
+            return items
+        return list(action.checks)
+
+    def settable_fields(self, action: Action) -> list[str]:
+        """Fields an actor may change with this action."""
+        if action.sets == "all" or (action.sets is None and action.kind == "submit"):
+            return list(self.fields)
+        if action.sets is None:
+            return list(action.requires)
+        return list(action.sets)

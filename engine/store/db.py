@@ -1,0 +1,136 @@
+"""Database engines, sessions and schema management (Alembic)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import ConfigurationError
+
+__all__ = [
+    "Database",
+    "as_utc",
+    "normalise_url",
+    "utcnow",
+]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def utcnow() -> datetime:
+    """Current time, UTC, second precision."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and plain file paths; pick the psycopg 3 driver."""
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _configure_sqlite(db_engine: Engine) -> None:
+    @event.listens_for(db_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(db_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Take the write lock at the start: writers are serialised, never upgraded mid-way.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """A database reachable by URL, with its session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise ConfigurationError(f"Alamat basis data tidak sah: {url} ({exc})") from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.db_engine = create_engine(self.url)
+            _configure_sqlite(self.db_engine)
+        elif self.dialect == "postgresql":
+            self.db_engine = create_engine(self.url, pool_pre_ping=True)
+        else:
+            raise ConfigurationError(
+                f"Basis data '{self.dialect}' tidak didukung; pakai sqlite:/// atau postgresql://"
+            )
+        self._sessions = sessionmaker(self.db_engine, expire_on_commit=False)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """Path of the SQLite file, if this is a file database."""
+        if self.dialect != "sqlite":
+            return None
+        database = make_url(self.url).database
+        return Path(database).expanduser() if database and database != ":memory:" else None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _alembic_config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        return cfg
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        cfg = self._alembic_config()
+        with self.db_engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+
+    def schema_is_current(self) -> bool:
+        """True when the database is at the newest migration."""
+        script = ScriptDirectory.from_config(self._alembic_config())
+        with self.db_engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        return current == script.get_current_head()
+
+    def require_schema(self) -> None:
+        """Raise ConfigurationError unless ``tatakelola init`` has run."""
+        if not self.schema_is_current():
+            raise ConfigurationError(
+                "Basis data belum disiapkan atau versinya lama. Jalankan `tatakelola init` dahulu."
+            )
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.db_engine.dispose()

@@ -1,0 +1,285 @@
+"""SQLAlchemy 2 typed models. Every per-cooperative table carries ``coop_id``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "Attachment",
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "Checkpoint",
+    "Cooperative",
+    "DataRevision",
+    "DefinitionRecord",
+    "Person",
+    "RoleAssignment",
+    "SigningKey",
+    "Vote",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Tables that only ever grow; database triggers reject UPDATE, DELETE and TRUNCATE.
+APPEND_ONLY_TABLES = ("audit_entries", "checkpoints", "data_revisions", "votes", "case_events",
+                      "signing_keys")
+
+Timestamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable Alembic diffs)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Cooperative(Base):
+    """A cooperative (KKMP/KDMP) with its AD/ART settings."""
+
+    __tablename__ = "cooperatives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(120))
+    kelurahan: Mapped[str | None] = mapped_column(String(120))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Person(Base):
+    """A person who can hold roles (global: one person may serve several cooperatives)."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class RoleAssignment(Base):
+    """A person holding a role in a cooperative for a term of office."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "person_id", "role", "starts_on"),
+        Index("ix_role_assignments_coop_role", "coop_id", "role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class DefinitionRecord(Base):
+    """An immutable workflow definition version: source text and content hash."""
+
+    __tablename__ = "definitions"
+    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    source_path: Mapped[str] = mapped_column(String(300))
+    registered_at: Mapped[datetime] = mapped_column(Timestamp)
+
+    @property
+    def pinned_ref(self) -> str:
+        """``id@version#sha256``."""
+        return f"{self.workflow_id}@{self.version}#{self.sha256}"
+
+
+class CaseCounter(Base):
+    """Next human case number per cooperative, prefix and year (locked on increment)."""
+
+    __tablename__ = "case_counters"
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    """One run of a procedure, pinned to the definition version it started with."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "number"),
+        UniqueConstraint("coop_id", "id"),
+        Index("ix_cases_coop_closed", "coop_id", "closed_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    state: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    step_no: Mapped[int] = mapped_column(Integer, default=0)
+    data_rev: Mapped[int] = mapped_column(Integer, default=0)
+    state_since: Mapped[datetime] = mapped_column(Timestamp)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class DataRevision(Base):
+    """The case data after one action; the audit entry commits to its SHA-256."""
+
+    __tablename__ = "data_revisions"
+    __table_args__ = (
+        UniqueConstraint("case_id", "rev"),
+        ForeignKeyConstraint(["coop_id", "case_id"], ["cases.coop_id", "cases.id"]),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    case_id: Mapped[int] = mapped_column(Integer)
+    rev: Mapped[int] = mapped_column(Integer)
+    canonical: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CaseEvent(Base):
+    """Human-readable detail of one logged action (comment, ticks); one per audit entry."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "seq"),
+        Index("ix_case_events_case", "case_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    step_no: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+    data_rev: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Vote(Base):
+    """One vote of an n-of-m decision; unique per voter and step visit."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("case_id", "step_no", "action", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    step_no: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    cast_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Attachment(Base):
+    """An uploaded file: metadata and SHA-256; content in the database or on disk."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_case", "case_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    field: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    storage_path: Mapped[str | None] = mapped_column(String(500))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AuditHead(Base):
+    """The head of a cooperative's log: size and compact range; locked to append."""
+
+    __tablename__ = "audit_heads"
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[list[Any]] = mapped_column(default=list)
+    root: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AuditEntry(Base):
+    """One log entry: RFC 8785 canonical JSON and its RFC 6962 leaf hash."""
+
+    __tablename__ = "audit_entries"
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    body: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Checkpoint(Base):
+    """A signed checkpoint (C2SP signed note) of a cooperative's log at some size."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (UniqueConstraint("coop_id", "size", "key_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class SigningKey(Base):
+    """A public checkpoint-signing key (the private key stays in a file, never here)."""
+
+    __tablename__ = "signing_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    public_key: Mapped[str] = mapped_column(String(100), unique=True)
+    verifier_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
