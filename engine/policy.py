@@ -67,7 +67,7 @@ def load_history(session: Session, case: Case) -> History:
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
     ).all()
     ids = {e.actor_id for e in events}
-    names = dict(session.execute(select(Person.id, Person.username).where(Person.id.in_(ids))).tuples().all()) if ids else {}
+    names = dict(session.execute(select(Person.id, Person.username).where(Person.id.in_(ids))).all()) if ids else {}
     return History(events, names)
 
 
@@ -122,7 +122,6 @@ def _excluded(definition: Definition, action: Action, case: Case, history: Histo
             out[person_id] = (f"Anda sudah mengambil langkah '{event.action}' pada kasus ini, "
                               f"jadi tidak dapat '{action.display}'.")
     if action.kind == "approve":
-        out.setdefault(case.created_by, "Anda yang membuat pengajuan ini, jadi tidak dapat menyetujuinya sendiri.")
         for event in history.events:
             if event.kind in ("submit", "verify") or (event.kind == "approve" and event.action != action.id):
                 if event.kind == "submit":
@@ -130,6 +129,7 @@ def _excluded(definition: Definition, action: Action, case: Case, history: Histo
                 else:
                     why = f"Anda sudah memutuskan pada langkah '{event.action}', jadi tidak dapat menyetujui lagi."
                 out.setdefault(event.actor_id, why)
+        out.setdefault(case.created_by, "Anda yang membuat pengajuan ini, jadi tidak dapat menyetujuinya sendiri.")
     return out
 
 

@@ -655,7 +655,7 @@ class Services:
             mutu_baku=state.mutu_baku.model_dump() if state.mutu_baku else None,
             fields=[(name, f.label, format_value(f, case.data.get(name))) for name, f in d.fields.items()],
         )
-        people = dict(session.execute(select(Person.id, Person.full_name)).tuples().all())
+        people = dict(session.execute(select(Person.id, Person.full_name)).all())
         for e in history.events:
             view.history.append(EventView(e.seq, as_utc(e.at), e.action, e.kind, e.from_state, e.to_state,
                                           history.usernames.get(e.actor_id, "?"), people.get(e.actor_id, "?"),
@@ -716,7 +716,7 @@ class Services:
                 stmt = stmt.where(Cooperative.slug == self._coop(session, coop_slug).slug)
             if open_only:
                 stmt = stmt.where(Case.closed_at.is_(None))
-            rows = session.execute(stmt.order_by(Case.created_at.desc(), Case.id.desc())).tuples().all()
+            rows = session.execute(stmt.order_by(Case.created_at.desc(), Case.id.desc())).all()
             out = []
             for case, coop in rows:
                 d = self.pinned(session.get_one(DefinitionRecord, case.definition_id)).definition

@@ -78,7 +78,7 @@ def verify_log(session: Session, coop: Cooperative) -> VerifyReport:
         select(Checkpoint).where(Checkpoint.coop_id == coop.id).order_by(Checkpoint.size)
     ).all()
     keys = {k.id: k for k in session.scalars(select(SigningKey)).all()}
-    numbers = dict(session.execute(select(Case.id, Case.number).where(Case.coop_id == coop.id)).tuples().all())
+    numbers = dict(session.execute(select(Case.id, Case.number).where(Case.coop_id == coop.id)).all())
     events = {e.seq: e for e in session.scalars(select(CaseEvent).where(CaseEvent.coop_id == coop.id))}
     revisions = {
         (r.case_id, r.rev): r
@@ -138,7 +138,7 @@ def verify_log(session: Session, coop: Cooperative) -> VerifyReport:
 def _people(session: Session) -> dict[int, str]:
     from engine.store.models import Person
 
-    return dict(session.execute(select(Person.id, Person.username)).tuples().all())
+    return dict(session.execute(select(Person.id, Person.username)).all())
 
 
 def _check_body(entry: AuditEntry, coop: Cooperative) -> tuple[dict[str, Any] | None, str | None]:

@@ -53,7 +53,10 @@ def guard_names(expression: str) -> GuardNames:
     settings: set[str] = set()
     other: set[str] = set()
     setting_nodes: set[int] = set()
-    for node in root.find_all((nodes.Getattr, nodes.Getitem)):
+    def every(kinds: tuple[type[nodes.Node], ...]) -> list[nodes.Node]:
+        return ([root] if isinstance(root, kinds) else []) + list(root.find_all(kinds))
+
+    for node in every((nodes.Getattr, nodes.Getitem)):
         target = getattr(node, "node", None)
         if isinstance(target, nodes.Name) and target.name == "settings":
             setting_nodes.add(id(target))
@@ -64,15 +67,15 @@ def guard_names(expression: str) -> GuardNames:
                 settings.add(arg.value)
             else:
                 other.add("settings[...]")
-    for name in root.find_all(nodes.Name):
+    for name in every((nodes.Name,)):
+        assert isinstance(name, nodes.Name)
         if name.name == "settings":
             if id(name) not in setting_nodes:
                 other.add("settings")
         elif name.name not in _CONSTANTS:
             fields.add(name.name)
-    for call in root.find_all((nodes.Call, nodes.Filter, nodes.Test)):
-        if isinstance(call, nodes.Call):
-            other.add("pemanggilan fungsi")
+    if every((nodes.Call,)):
+        other.add("pemanggilan fungsi")
     return GuardNames(frozenset(fields), frozenset(settings), frozenset(other))
 
 

@@ -1,0 +1,28 @@
+"""Small helpers to drive the shipped workflows in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.services import Services
+
+COOP = "kkmp-sentanan"
+KAS_DRAFT_CHECKS = ["nota_terlampir", "pos_sesuai"]
+KAS_VERIFY_CHECKS = ["jumlah_sesuai_nota", "saldo_cukup", "pos_tersedia"]
+KAS_PAY_CHECKS = ["kuitansi_ditandatangani", "dicatat_bku"]
+
+
+def start_kas(services: Services, amount: int | str, nota: Path, *, by: str = "fajar",
+              pos: str = "Alat tulis kantor") -> str:
+    """Start a pengeluaran kas case and return its number."""
+    view = services.start_case("pengeluaran_kas", COOP, by, values={
+        "keperluan": "Pembelian keperluan gerai", "jumlah": str(amount), "pos_rapb": pos,
+        "penerima": "Toko Maju"}, files={"nota": nota})
+    return view.summary.number
+
+
+def submitted_kas(services: Services, amount: int | str, nota: Path, *, by: str = "fajar") -> str:
+    """A pengeluaran kas case submitted and waiting for the bendahara."""
+    number = start_kas(services, amount, nota, by=by)
+    services.act(number, "ajukan", by, checks=KAS_DRAFT_CHECKS)
+    return number

@@ -1,0 +1,202 @@
+"""The SOP language: loading, located errors, lint, schema, guards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.definitions import (
+    GuardError,
+    Registry,
+    compile_guard,
+    data_dir,
+    guard_names,
+    lint_definition,
+    lint_many,
+    load_definition_text,
+)
+from engine.definitions.schema import json_schema_text
+from engine.errors import DefinitionError
+
+SHIPPED = data_dir("workflows")
+MINIMAL = """\
+id: contoh
+version: 1
+title: Prosedur contoh
+category: keuangan
+number_prefix: CTH
+sop:
+  nomor: SOP-CTH-01
+  tanggal_pembuatan: 2025-01-01
+  tanggal_efektif: 2025-02-01
+  disahkan_oleh: ketua
+  dasar_hukum: [AD/ART]
+  kualifikasi_pelaksana: [Memahami AD/ART]
+  peralatan: [Formulir]
+  peringatan: Tidak ada
+  pencatatan: [Buku kas]
+roles: [bendahara, ketua]
+settings_used:
+  batas: {default: 100, label: Batas}
+fields:
+  jumlah: {type: money, label: Jumlah, required: true}
+states:
+  draf: {title: Draf}
+  menunggu: {title: Menunggu ketua}
+  selesai: {title: Selesai, final: true}
+actions:
+  - {id: ajukan, kind: submit, from: draf, to: menunggu, roles: [bendahara], requires: [jumlah]}
+  - {id: setujui, kind: approve, from: menunggu, to: selesai, roles: [ketua], when: "jumlah <= settings.batas"}
+  - {id: tolak, kind: reject, from: menunggu, to: selesai, roles: [ketua]}
+"""
+
+
+def lint_text(text: str) -> list[str]:
+    return [str(p) for p in lint_definition(load_definition_text(text, "w.yaml"))]
+
+
+def test_every_shipped_workflow_loads_and_lints_clean() -> None:
+    registry = Registry.from_paths([SHIPPED])
+    assert {"pengeluaran_kas", "penerimaan_anggota", "keputusan_rapat_pengurus"} <= {
+        d.definition.id for d in registry.all()}
+    assert lint_many(registry.all()) == []
+
+
+def test_a_minimal_definition_is_clean() -> None:
+    assert lint_text(MINIMAL) == []
+
+
+def test_broken_yaml_is_reported_with_file_line_and_column() -> None:
+    with pytest.raises(DefinitionError) as info:
+        load_definition_text("id: x\nversion: 1\n  title: [\n", "rusak.yaml")
+    problem = info.value.problems[0]
+    assert (problem.file, problem.line) == ("rusak.yaml", 3)
+    assert str(problem).startswith("rusak.yaml:3:")
+
+
+def test_schema_errors_point_at_the_offending_value() -> None:
+    text = MINIMAL.replace("kind: reject", "kind: tolak")
+    with pytest.raises(DefinitionError) as info:
+        load_definition_text(text, "w.yaml")
+    [problem] = info.value.problems
+    assert problem.line == text.splitlines().index(
+        next(line for line in text.splitlines() if "kind: tolak" in line)) + 1
+    assert "actions[2].kind" in problem.message and "harus salah satu dari" in problem.message
+
+
+def test_unknown_keys_and_missing_fields_are_named() -> None:
+    text = MINIMAL.replace("title: Prosedur contoh\n", "judul: Prosedur contoh\n")
+    with pytest.raises(DefinitionError) as info:
+        load_definition_text(text, "w.yaml")
+    messages = [p.message for p in info.value.problems]
+    assert "judul: kunci tidak dikenal" in messages
+    assert "title: wajib diisi" in messages
+    assert next(p for p in info.value.problems if "judul" in p.message).line == 3
+
+
+def test_duplicate_yaml_keys_are_refused_with_a_position() -> None:
+    with pytest.raises(DefinitionError) as info:
+        load_definition_text(MINIMAL + "roles: [ketua]\n", "w.yaml")
+    assert info.value.problems[0].line > 1
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("roles: [bendahara, ketua]", "roles: [bendahara, ketua, bendahari]"), "peran 'bendahari' tidak dikenal"),
+        (("roles: [ketua], when", "roles: [pengawas], when"), "peran 'pengawas' tidak ada di daftar roles"),
+        (("  selesai: {title: Selesai, final: true}", "  selesai: {title: Selesai, final: true}\n  yatim: {title: Yatim}"),
+         "status 'yatim' tidak dapat dicapai"),
+        (("to: selesai, roles: [ketua], when", "to: buntu, roles: [ketua], when"), "status tujuan 'buntu' tidak ada"),
+        (("when: \"jumlah <= settings.batas\"", "when: \"jumlah <= settings.batas_lain\""),
+         "setting 'batas_lain' yang tidak dideklarasikan"),
+        (("when: \"jumlah <= settings.batas\"", "when: \"nominal <= settings.batas\""), "field 'nominal' yang tidak ada"),
+        (("when: \"jumlah <= settings.batas\"", "when: \"jumlah <= (\""), "ekspresi tidak sah"),
+        (("requires: [jumlah]", "requires: [jumlah, catatan]"), "field 'catatan' tidak ada"),
+        (("roles: [ketua], when", "roles: [ketua], quorum: {count: 2}, when"), "kuorum 2 lebih besar dari jumlah kursi"),
+        (("roles: [ketua], when", "roles: [ketua], not_by: [tolak_x], when"), "not_by menyebut aksi 'tolak_x'"),
+    ],
+)
+def test_lint_finds(change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in MINIMAL
+    findings = lint_text(MINIMAL.replace(old, new, 1))
+    assert any(expected in f for f in findings), findings
+    assert all(f.startswith("w.yaml:") for f in findings)
+
+
+def test_lint_finds_a_non_final_state_with_no_way_out() -> None:
+    text = MINIMAL.replace("  selesai: {title: Selesai, final: true}",
+                           "  selesai: {title: Selesai, final: true}\n  macet: {title: Macet}")
+    text += "  - {id: parkir, kind: return, from: menunggu, to: macet, roles: [ketua]}\n"
+    assert any("status 'macet' bukan status akhir" in f for f in lint_text(text))
+
+
+def test_lint_finds_an_action_nobody_can_take_because_of_segregation() -> None:
+    text = MINIMAL.replace("roles: [ketua], when", "roles: [bendahara], not_by: [ajukan], when")
+    assert any("tidak ada yang dapat mengambil aksi ini" in f for f in lint_text(text))
+
+
+def test_lint_finds_duplicate_ids_and_numbers_across_files() -> None:
+    a = load_definition_text(MINIMAL, "a.yaml")
+    b = load_definition_text(MINIMAL.replace("Prosedur contoh", "Prosedur lain"), "b.yaml")
+    findings = [str(p) for p in lint_many([a, b])]
+    assert any(f.startswith("b.yaml:1:") and "id 'contoh' ganda" in f for f in findings)
+    assert any("nomor SOP 'SOP-CTH-01' ganda" in f for f in findings)
+
+
+def test_lint_finds_an_ambiguous_duplicate_action() -> None:
+    text = MINIMAL + "  - {id: tolak, kind: reject, from: menunggu, to: selesai, roles: [ketua]}\n"
+    assert any("id ganda" in f for f in lint_text(text))
+
+
+def test_the_hash_ignores_comments_and_layout_but_not_content() -> None:
+    base = load_definition_text(MINIMAL, "w.yaml").sha256
+    assert load_definition_text("# komentar\n" + MINIMAL, "w.yaml").sha256 == base
+    assert load_definition_text(MINIMAL.replace("Draf", "Draf pengajuan"), "w.yaml").sha256 != base
+
+
+def test_the_shipped_json_schema_is_current() -> None:
+    shipped = SHIPPED / "tatakelola-workflow.schema.json"
+    assert shipped.read_text(encoding="utf-8") == json_schema_text()
+    schema = json.loads(shipped.read_text(encoding="utf-8"))
+    assert "actions" in schema["properties"] and "sop" in schema["required"]
+
+
+def test_guards_read_fields_and_settings() -> None:
+    guard = compile_guard("jumlah > settings.batas_ketua")
+    assert guard({"jumlah": 6, "settings": {"batas_ketua": 5}}) is True
+    assert guard({"jumlah": 5, "settings": {"batas_ketua": 5}}) is False
+    names = guard_names("jumlah > settings.batas_ketua and pos == 'ATK'")
+    assert names.fields == {"jumlah", "pos"} and names.settings == {"batas_ketua"}
+
+
+@pytest.mark.parametrize("expression", [
+    "jumlah.__class__.__mro__",
+    "settings.__init__.__globals__",
+    "().__class__.__bases__[0].__subclasses__()",
+])
+def test_guards_are_sandboxed(expression: str) -> None:
+    with pytest.raises(GuardError):
+        compile_guard(expression)({"jumlah": 1, "settings": {}})
+
+
+def test_a_guard_over_an_empty_field_is_an_error_not_a_crash() -> None:
+    with pytest.raises(GuardError):
+        compile_guard("jumlah > 5")({"jumlah": None, "settings": {}})
+
+
+def test_function_calls_in_guards_are_linted() -> None:
+    assert "pemanggilan fungsi" in guard_names("range(3)").other
+
+
+def test_files_are_read_with_clear_errors(tmp_path: Path) -> None:
+    from engine.definitions import load_definition
+
+    bad = tmp_path / "biner.yaml"
+    bad.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(bad)
+    assert "bukan UTF-8" in str(info.value)
