@@ -260,7 +260,8 @@ def _print_view(view: CaseView, tz: ZoneInfo) -> None:
         out.print("\n[bold]Riwayat[/]")
         for e in view.history:
             comment = f" — “{escape(e.comment)}”" if e.comment else ""
-            out.print(f"  #{e.seq} {e.at.astimezone(tz):%d-%m-%Y %H.%M} {e.action} ({e.from_state or 'mulai'} → {e.to_state}) "
+            when = f"{e.at.astimezone(tz):%d-%m-%Y %H.%M}"
+            out.print(f"  #{e.seq} {when} {e.action} ({e.from_state or 'mulai'} → {e.to_state}) "
                       f"oleh {escape(e.actor_name)} [{role_label(e.role)}]{comment}")
     out.print(f"\nProsedur: {view.definition_ref}")
 

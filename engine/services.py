@@ -67,8 +67,8 @@ from engine.store.models import (
 from engine.values import format_value, parse_value, resolved_settings, validate_value
 
 __all__ = [
-    "ActionOption",
     "ActResult",
+    "ActionOption",
     "CaseSummary",
     "CaseView",
     "EventView",
@@ -357,7 +357,10 @@ class Services:
         attachment_fields = [n for n, f in d.fields.items() if f.type == "attachment"]
         for name, path in files.items():
             if name == "":
-                candidates = [n for n in attachment_fields if n in allowed]
+                # A bare --attach goes to the one attachment still needed to move on from here.
+                needed = [n for a in d.actions_from(case.state) for n in a.requires
+                          if n in attachment_fields and n in allowed and not case.data.get(n)]
+                candidates = list(dict.fromkeys(needed)) or [n for n in attachment_fields if n in allowed]
                 if len(candidates) != 1:
                     raise ValidationError([FieldProblem("--attach", "sebutkan field lampiran: --attach FIELD=BERKAS"
                                                         f" (pilihan: {', '.join(candidates) or 'tidak ada'})")])

@@ -78,7 +78,7 @@ def services(settings: Settings, clock: Clock) -> Iterator[Services]:
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> "FileMaker":
+def files(tmp_path: Path) -> FileMaker:
     return FileMaker(tmp_path / "uploads")
 
 

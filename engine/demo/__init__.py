@@ -70,7 +70,7 @@ def run_demo(directory: Path, out: Console) -> Services:
     def step(message: str) -> None:
         out.print(f"  • {message}")
 
-    out.print(f"[bold]Demo Tatakelola[/] — Koperasi Kelurahan Merah Putih Sentanan, Kota Mojokerto\n")
+    out.print("[bold]Demo Tatakelola[/] — Koperasi Kelurahan Merah Putih Sentanan, Kota Mojokerto\n")
 
     # 1. A small purchase: verified by the bendahara within the manajer's limit, then paid.
     kas1 = services.start_case("pengeluaran_kas", COOP, "fajar", values={

@@ -267,7 +267,7 @@ def test_attachments_over_the_limit_or_of_the_wrong_type_are_refused(services: S
     big = files("besar.pdf", b"0" * (10 * 1024 * 1024 + 1))
     with pytest.raises(ValidationError, match="berkas terlalu besar"):
         start_kas(services, 100_000, big)
-    with pytest.raises(ValidationError, match="jenis berkas .exe tidak diterima"):
+    with pytest.raises(ValidationError, match=r"jenis berkas \.exe tidak diterima"):
         start_kas(services, 100_000, files("nota.exe"))
     assert services.list_cases(COOP) == [] and audit_size(services) == 0
 

@@ -1,0 +1,37 @@
+"""Schema and migrations."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from engine.services import Services
+from engine.store.models import Base
+from tests.conftest import ON_POSTGRES
+
+
+def test_the_migrations_produce_exactly_the_models(services: Services) -> None:
+    with services.db.db_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_init_is_idempotent(services: Services) -> None:
+    path, created = services.init()
+    assert not created and path.exists()
+    assert services.db.schema_is_current()
+
+
+def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(services: Services) -> None:
+    if ON_POSTGRES:
+        return
+    with services.db.db_engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_the_signing_key_file_is_private(services: Services) -> None:
+    mode = services.settings.resolved_key_path.stat().st_mode & 0o777
+    assert mode == 0o600
