@@ -392,12 +392,13 @@ class Services:
     def _log(self, session: Session, coop: Cooperative, case: Case, record: DefinitionRecord, *,
              action: str, kind: str, from_state: str, to_state: str, person: Person, role: str,
              comment: str | None, checks: list[str], revision_sha: str, attachments: list[str],
-             vote: dict[str, int] | None, now: datetime) -> int:
+             vote: dict[str, int] | None, settings: dict[str, Any], now: datetime) -> int:
         fields: dict[str, Any] = {
             "case": case.number, "definition": record.pinned_ref, "action": action, "kind": kind,
             "from": from_state, "to": to_state, "actor": person.username, "role": role,
             "comment_sha256": comment_hash(comment), "data_rev": case.data_rev, "data_sha256": revision_sha,
             "checks": sorted(checks), "attachments": sorted(attachments),
+            "settings_sha256": sha256_hex(canonical(settings)),
         }
         if vote is not None:
             fields["vote"] = vote
@@ -405,7 +406,7 @@ class Services:
         session.add(CaseEvent(coop_id=coop.id, seq=entry.seq, case_id=case.id, step_no=case.step_no,
                               action=action, kind=kind, from_state=from_state, to_state=to_state,
                               actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
-                              data_rev=case.data_rev, at=now))
+                              settings=settings, data_rev=case.data_rev, at=now))
         return entry.seq
 
     def _next_number(self, session: Session, coop: Cooperative, prefix: str, year: int) -> str:
@@ -467,7 +468,7 @@ class Services:
         revision = self._revision(session, case, data, now)
         self._log(session, coop, case, record, action="mulai", kind="start", from_state="", to_state=case.state,
                   person=person, role=role, comment=comment, checks=[], revision_sha=revision.sha256,
-                  attachments=[a["sha256"] for a in attached.values()], vote=None, now=now)
+                  attachments=[a["sha256"] for a in attached.values()], vote=None, settings=settings, now=now)
         return number
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str] | None = None,
@@ -585,7 +586,8 @@ class Services:
                         to_state=to_state, person=person, role=eligibility.role or action.roles[0],
                         comment=comment, checks=checks, revision_sha=revision_sha,
                         attachments=[a["sha256"] for a in attached.values()],
-                        vote={"count": votes, "needed": needed} if action.quorum else None, now=now)
+                        vote={"count": votes, "needed": needed} if action.quorum else None,
+                        settings=settings, now=now)
         if action.quorum is not None:
             session.add(Vote(coop_id=coop.id, case_id=case.id, step_no=step_no, action=action.id,
                              person_id=person.id, role=eligibility.role or "", seq=seq, cast_at=now))

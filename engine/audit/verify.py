@@ -179,6 +179,8 @@ def _cross_check(
         out.append(f"pelaku berbeda: log '{body.get('actor')}', rincian '{people.get(event.actor_id)}'")
     if comment_hash(event.comment) != body.get("comment_sha256"):
         out.append("catatan/komentar berbeda dari yang tercatat di log")
+    if sha256_hex(canonical(event.settings)) != body.get("settings_sha256"):
+        out.append("setting AD/ART yang berlaku saat keputusan berbeda dari yang tercatat di log")
     revision = revisions.get((entry.case_id, int(body.get("data_rev") or 0)))
     if revision is None:
         out.append(f"revisi data #{body.get('data_rev')} hilang")

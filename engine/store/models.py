@@ -198,6 +198,7 @@ class CaseEvent(Base):
     role: Mapped[str] = mapped_column(String(40))
     comment: Mapped[str | None] = mapped_column(Text)
     checks: Mapped[list[Any]] = mapped_column(default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     data_rev: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(Timestamp)
 

@@ -177,6 +177,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=40), nullable=False),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('checks', sa.JSON(), nullable=False),
+    sa.Column('settings', sa.JSON(), nullable=False),
     sa.Column('data_rev', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['people.id'], name=op.f('fk_case_events_actor_id_people')),
