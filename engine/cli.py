@@ -7,8 +7,10 @@ failed, 2 usage or set-up problem, 3 not found, 4 not permitted, 5 already decid
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -18,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from engine.audit.findings import RULES
 from engine.definitions import lint_many, load_definition, workflow_files
 from engine.definitions.registry import data_dir
 from engine.definitions.schema import json_schema_text
@@ -382,6 +385,115 @@ def audit_checkpoint(coop: Annotated[str, typer.Option("--coop", help="Kode kope
     sys.stdout.write(cp.note)
     err.print(f"Checkpoint {coop}: {cp.size} catatan, akar {cp.root}. "
               f"Kunci verifikasi: {services.signer.verifier_key}")
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"{option}: tanggal tidak dikenali ({value}); tulis TTTT-BB-HH")
+
+
+@audit_app.command("findings")
+def audit_findings(
+    coop: Annotated[str, typer.Option("--coop", help="Kode koperasi.")],
+    start: Annotated[str | None, typer.Option("--from", help="Tanggal awal (TTTT-BB-HH).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Tanggal akhir (TTTT-BB-HH).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text atau json.")] = "text",
+    open_cases: Annotated[bool, typer.Option("--open-cases", help="Buka kasus tindak lanjut per temuan baru.")] = False,
+    as_user: Annotated[str | None, typer.Option("--as", help="Pengawas yang membuka kasus tindak lanjut.")] = None,
+) -> None:
+    """Temuan audit: keputusan yang tidak mengikuti aturan yang berlaku saat itu. Keluar 1 bila ada temuan."""
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("--format: text atau json")
+    services = _services()
+    report = services.findings(coop, _date(start, "--from"), _date(end, "--to"))
+    if fmt == "json":
+        payload = {"coop": report.coop, "from": start, "to": end, "cases_checked": report.cases_checked,
+                   "decisions_checked": report.decisions_checked,
+                   "findings": [f.to_json() for f in report.findings]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        period = f" {start or 'awal'} s.d. {end or 'hari ini'}" if start or end else ""
+        out.print(f"Temuan audit {report.coop}{period}: {len(report.findings)} temuan dari "
+                  f"{report.decisions_checked} keputusan pada {report.cases_checked} kasus.")
+        for f in report.findings:
+            where = f" {f.case}" if f.case else ""
+            entries = f" (catatan {', '.join('#' + str(s) for s in f.entries)})" if f.entries else ""
+            colour = "red" if f.severity == "tinggi" else "yellow"
+            out.print(f"\n[{colour}]{f.severity.upper()}[/] {f.id}{where}{entries}")
+            out.print(f"  {escape(RULES[f.rule])}: {escape(f.message)}")
+            out.print(f"  Dasar: {escape(f.source)}")
+    if open_cases:
+        if not as_user:
+            raise typer.BadParameter("--open-cases memerlukan --as PENGAWAS")
+        opened = services.open_followups(coop, as_user, report.findings)
+        err.print(f"Kasus tindak lanjut dibuka: {', '.join(opened) or 'tidak ada (semua sudah ditindaklanjuti)'}")
+    if report.findings:
+        raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    coop: Annotated[str, typer.Option("--coop", help="Kode koperasi.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder bundel (baru/kosong).")],
+) -> None:
+    """Tulis bundel untuk pengawas: catatan, revisi data, checkpoint, kunci, dan verify.py."""
+    manifest = _services().export(coop, output)
+    out.print(f"Bundel {coop} ditulis ke {output}: {manifest['entries']} catatan, {manifest['checkpoints']} "
+              f"checkpoint. Periksa luring: python {output / 'verify.py'} {output}")
+
+
+@audit_app.command("verify-export")
+def audit_verify_export(
+    bundle: Annotated[Path, typer.Argument(help="Folder bundel.")],
+    since: Annotated[Path | None, typer.Option("--since", help="Checkpoint yang disimpan sebelumnya.")] = None,
+    key: Annotated[str | None, typer.Option("--key-string", help="Kunci verifikasi yang Anda simpan.")] = None,
+) -> None:
+    """Periksa bundel ekspor seperti verify.py (tanpa basis data). Keluar 0 utuh, 1 tidak."""
+    from engine.audit.offline import BundleProblem, verify_bundle
+
+    try:
+        summary = verify_bundle(bundle, since.read_text(encoding="utf-8") if since else None, key)
+    except (BundleProblem, OSError) as exc:
+        out.print(f"[red]✘ TIDAK UTUH:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    extra = f"; konsisten dengan checkpoint lama ukuran {summary['since']}" if "since" in summary else ""
+    out.print(f"[green]✔ UTUH:[/] {summary['coop']}: {summary['size']} catatan, {summary['checkpoints']} "
+              f"checkpoint sah, akar {summary['root']}{extra}")
+
+
+@audit_app.command("prove")
+def audit_prove(
+    case: Annotated[str, typer.Argument(help="Nomor kasus.")],
+    coop: CoopOpt = None,
+) -> None:
+    """Bukti inklusi (RFC 6962) setiap keputusan kasus terhadap checkpoint terakhir, sebagai JSON."""
+    proofs = _services().prove_case(case, coop)
+    bad = [p.seq for p in proofs if not p.verifies()]
+    sys.stdout.write(json.dumps({"case": case, "proofs": [p.to_json() for p in proofs]},
+                                ensure_ascii=False, indent=2) + "\n")
+    if bad:
+        err.print(f"[red]Bukti tidak cocok untuk catatan {bad}[/]")
+        raise typer.Exit(1)
+    err.print(f"{len(proofs)} keputusan {case} terbukti tercakup checkpoint ukuran {proofs[0].size if proofs else 0}.")
+
+
+@audit_app.command("consistency")
+def audit_consistency(
+    old: Annotated[Path, typer.Argument(help="Checkpoint lama (berkas).")],
+    new: Annotated[Path, typer.Argument(help="Checkpoint baru (berkas).")],
+) -> None:
+    """Bukti konsistensi antara dua checkpoint: log yang baru memperpanjang yang lama tanpa mengubahnya."""
+    slug, old_size, new_size, proof = _services().consistency(old.read_text(encoding="utf-8"),
+                                                              new.read_text(encoding="utf-8"))
+    sys.stdout.write(json.dumps({"coop": slug, "old_size": old_size, "new_size": new_size,
+                                 "consistency_proof": [p.hex() for p in proof]}, indent=2) + "\n")
+    err.print(f"Konsisten: log {slug} ukuran {new_size} memperpanjang ukuran {old_size} tanpa perubahan.")
 
 
 # -- demo ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ __all__ = [
     "Eligibility",
     "History",
     "eligible_voters",
+    "excluded_by_segregation",
     "load_history",
     "missing_requirements",
     "quorum_needed",
@@ -111,7 +112,7 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
     return count
 
 
-def _excluded(definition: Definition, action: Action, case: Case, history: History) -> dict[int, str]:
+def excluded_by_segregation(definition: Definition, action: Action, case: Case, history: History) -> dict[int, str]:
     """Person id -> why they may not take this action (segregation of duties)."""
     out: dict[int, str] = {}
     explicit = set(action.not_by)
@@ -150,7 +151,7 @@ def who_may(
                            rule="peran")
     if action.quorum and action.quorum.role and action.quorum.role not in held:
         return Eligibility(False, reason=f"Suara ini hanya untuk {role_label(action.quorum.role)}.", rule="peran")
-    excluded = _excluded(definition, action, case, history)
+    excluded = excluded_by_segregation(definition, action, case, history)
     if person.id in excluded:
         return Eligibility(False, reason=excluded[person.id], rule="pemisahan_tugas")
     if action.quorum is not None:
@@ -173,7 +174,7 @@ def eligible_voters(
         select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(RoleAssignment.coop_id == case.coop_id).distinct()
     ).all()
-    excluded = _excluded(definition, action, case, history)
+    excluded = excluded_by_segregation(definition, action, case, history)
     return sum(
         1 for p in people
         if p.id not in excluded and roles_on(session, case.coop_id, p.id, day) & wanted

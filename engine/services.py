@@ -22,8 +22,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.attachments import store_attachment
 from engine.audit.entry import canonical, comment_hash, sha256_hex
-from engine.audit.keys import Signer, create_key_file, load_signer
+from engine.audit.export import export_bundle
+from engine.audit.findings import RULES, Finding, FindingsReport, find
+from engine.audit.keys import Signer, create_key_file, load_signer, public_key_from_b64
 from engine.audit.log import append_entry, checkpoint_now, register_key
+from engine.audit.merkle import verify_consistency
+from engine.audit.note import Checkpoint as NoteCheckpoint
+from engine.audit.note import NoteError, verify_note
+from engine.audit.proofs import EntryProof, prove_consistency, prove_entries
 from engine.audit.verify import VerifyReport, verify_log
 from engine.definitions.expr import GuardError, guard_names
 from engine.definitions.loader import LoadedDefinition, load_definition_text
@@ -62,6 +68,7 @@ from engine.store.models import (
     DefinitionRecord,
     Person,
     RoleAssignment,
+    SigningKey,
     Vote,
 )
 from engine.values import format_value, parse_value, resolved_settings, validate_value
@@ -155,6 +162,18 @@ class ActResult:
     votes: int
     needed: int
     seq: int
+
+
+FOLLOWUP_WORKFLOW = "tindak_lanjut_temuan"
+
+
+def _verified_checkpoint(note: str, keys: Sequence[SigningKey], which: str) -> NoteCheckpoint:
+    for key in keys:
+        try:
+            return NoteCheckpoint.parse_body(verify_note(note, key.name, public_key_from_b64(key.public_key)))
+        except NoteError:
+            continue
+    raise AuditIntegrityError(f"Checkpoint {which} tidak bertanda tangan sah oleh kunci yang terdaftar.")
 
 
 def _working_days_after(start: datetime, days: int, tz: ZoneInfo) -> datetime:
@@ -759,6 +778,70 @@ class Services:
             coops = [self._coop(session, coop_slug)] if coop_slug else session.scalars(
                 select(Cooperative).order_by(Cooperative.slug)).all()
             return [verify_log(session, coop) for coop in coops]
+
+    def findings(self, coop_slug: str, start: date | None = None, end: date | None = None) -> FindingsReport:
+        """Audit findings of a cooperative's trail over a period."""
+        self.db.require_schema()
+        with self.db.session() as session:
+            coop = self._coop(session, coop_slug)
+            return find(session, coop, self.pinned, start=start, end=end, now=self.clock(), tz=self.tz)
+
+    def open_followups(self, coop_slug: str, username: str, findings: Sequence[Finding]) -> list[str]:
+        """Open a temuan -> rekomendasi -> tindak lanjut case per finding not followed up yet."""
+        opened = []
+        existing = set()
+        with self.db.session() as session:
+            coop = self._coop(session, coop_slug)
+            for case in session.scalars(select(Case).where(Case.coop_id == coop.id)):
+                if isinstance(case.data.get("id_temuan"), str):
+                    existing.add(case.data["id_temuan"])
+        for finding in findings:
+            if finding.id in existing:
+                continue
+            entries = ", ".join(f"#{s}" for s in finding.entries) or "-"
+            view = self.start_case(FOLLOWUP_WORKFLOW, coop_slug, username, values={
+                "id_temuan": finding.id, "aturan": RULES[finding.rule], "tingkat": finding.severity,
+                "kasus_terkait": finding.case or "-", "catatan_jejak": entries,
+                "uraian_temuan": finding.message, "dasar": finding.source})
+            opened.append(view.summary.number)
+        return opened
+
+    def export(self, coop_slug: str, directory: Path) -> dict[str, Any]:
+        """Write the pengawas' export bundle."""
+        self.db.require_schema()
+        with self.db.session() as session:
+            return export_bundle(session, self._coop(session, coop_slug), directory)
+
+    def prove_case(self, number: str, coop_slug: str | None = None) -> list[EntryProof]:
+        """Inclusion proofs of a case's decisions against the latest checkpoint."""
+        self.db.require_schema()
+        with self.db.session() as session:
+            case = self._find_case(session, number, coop_slug, None, lock=False)
+            coop = session.get_one(Cooperative, case.coop_id)
+            seqs = list(session.scalars(select(CaseEvent.seq).where(CaseEvent.case_id == case.id)
+                                        .order_by(CaseEvent.seq)))
+            return prove_entries(session, coop, seqs)
+
+    def consistency(self, old_note: str, new_note: str) -> tuple[str, int, int, list[bytes]]:
+        """Check two saved checkpoints of one log: both signed by a registered key, the newer one
+        extends the older (RFC 6962 consistency proof from the stored log). Returns (coop, old, new, proof)."""
+        self.db.require_schema()
+        with self.db.session() as session:
+            keys = session.scalars(select(SigningKey)).all()
+            old = _verified_checkpoint(old_note, keys, "lama")
+            new = _verified_checkpoint(new_note, keys, "baru")
+            if old.origin != new.origin:
+                raise AuditIntegrityError(f"Kedua checkpoint milik log berbeda ({old.origin} dan {new.origin}).")
+            slug = old.origin.split("/", 1)[-1]
+            coop = self._coop(session, slug)
+            if old.size > new.size:
+                raise AuditIntegrityError(f"Checkpoint lama ({old.size}) lebih besar dari yang baru ({new.size}).")
+            proof = prove_consistency(session, coop, old.size, new.size) if old.size else []
+            if not verify_consistency(old.size, new.size, old.root, new.root, proof):
+                raise AuditIntegrityError(
+                    f"Log {slug} TIDAK konsisten: isi {old.size} catatan pertama berubah antara kedua checkpoint "
+                    "(atau log di basis data berbeda dari yang ditandatangani).")
+            return slug, old.size, new.size, proof
 
     def checkpoint(self, coop_slug: str) -> Checkpoint:
         """Sign (or reuse) a checkpoint of a cooperative's log as it is now."""
