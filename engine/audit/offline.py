@@ -47,6 +47,15 @@ def _split_notes(text: str) -> list[str]:
 
 def verify_bundle(directory: Path, since: str | None = None, key: str | None = None) -> dict[str, Any]:
     """Verify a bundle; return a summary or raise BundleProblem naming the first problem."""
+    try:
+        return _verify(directory, since, key)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        if isinstance(exc, BundleProblem):
+            raise
+        raise BundleProblem(f"bundel rusak atau tidak lengkap: {type(exc).__name__}: {exc}") from None
+
+
+def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, Any]:
     manifest_path = directory / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -88,7 +97,10 @@ def verify_bundle(directory: Path, since: str | None = None, key: str | None = N
         if body.get("coop") != manifest.get("coop"):
             raise BundleProblem(f"{where}: milik koperasi lain ({body.get('coop')})")
         if case is not None:
-            data = revisions.get((str(case), int(body.get("data_rev") or 0)))
+            rev = body.get("data_rev")
+            if not isinstance(rev, int) or isinstance(rev, bool):
+                raise BundleProblem(f"{where}: nomor revisi data tidak sah ({rev!r})")
+            data = revisions.get((str(case), rev))
             if data is None:
                 raise BundleProblem(f"{where}: revisi data #{body.get('data_rev')} tidak ada di bundel")
             if hashlib.sha256(data.encode("utf-8")).hexdigest() != body.get("data_sha256"):
@@ -151,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     since = args.since.read_text(encoding="utf-8") if args.since else None
     try:
         summary = verify_bundle(args.bundle, since, args.key)
-    except (BundleProblem, OSError) as exc:
+    except BundleProblem as exc:
         print(f"TIDAK UTUH: {exc}")
         return 1
     extra = f"; konsisten dengan checkpoint lama ukuran {summary['since']}" if "since" in summary else ""
