@@ -509,6 +509,55 @@ def demo(
     run_demo(directory, out)
 
 
+user_app = typer.Typer(help="Pengguna aplikasi web.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="Nama pengguna.")],
+    stdin: Annotated[bool, typer.Option("--stdin", help="Baca kata sandi dari masukan standar.")] = False,
+) -> None:
+    """Atur kata sandi web seseorang (argon2id)."""
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Kata sandi baru", hide_input=True, confirmation_prompt="Ulangi kata sandi")
+    _services().set_password(username, password)
+    out.print(f"Kata sandi {username} sudah diatur.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Alamat yang didengarkan.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Porta.")] = 8000,
+    demo_mode: Annotated[bool, typer.Option("--demo", help="Jalankan di atas koperasi demo.")] = False,
+    directory: Annotated[Path, typer.Option("--dir", help="Folder demo untuk --demo.")] = Path("tatakelola-demo"),
+    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Cookie hanya lewat HTTPS.")] = False,
+) -> None:
+    """Jalankan aplikasi web."""
+    import uvicorn
+
+    from engine.web import create_app
+
+    if demo_mode:
+        from engine.demo import demo_password, run_demo, set_demo_passwords
+
+        services = run_demo(directory, Console(quiet=True))
+        rows = set_demo_passwords(services)
+        table = Table("Pengguna", "Kata sandi", "Nama", "Peran")
+        for username, name, roles in rows:
+            table.add_row(username, demo_password(username), escape(name), escape(roles))
+        out.print("[bold]Login demo[/] (hanya untuk basis data demo):")
+        out.print(table)
+    else:
+        services = _services()
+        services.db.require_schema()
+    out.print(f"Tatakelola berjalan di http://{host}:{port}/ — tekan Ctrl+C untuk berhenti.")
+    uvicorn.run(create_app(services.settings, services=services, secure_cookies=secure_cookies),
+                host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Console entry point: engine errors become Indonesian messages and exit codes."""
     try:

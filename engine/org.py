@@ -58,7 +58,8 @@ class CooperativeIn(_Strict):
     name: str = Field(min_length=3, max_length=200)
     city: str | None = None
     kelurahan: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] | None = Field(
+        default=None, description="AD/ART settings; when absent, an existing cooperative keeps its settings.")
     roles: list[TermIn] = Field(default_factory=list)
 
 
@@ -126,17 +127,18 @@ def apply_org(session: Session, org: OrgFile, now: datetime) -> ImportSummary:
         coop = session.scalar(select(Cooperative).where(Cooperative.slug == coop_in.slug))
         if coop is None:
             coop = Cooperative(slug=coop_in.slug, name=coop_in.name, city=coop_in.city,
-                               kelurahan=coop_in.kelurahan, settings=dict(coop_in.settings), created_at=now)
+                               kelurahan=coop_in.kelurahan, settings=dict(coop_in.settings or {}), created_at=now)
             session.add(coop)
             session.flush()
             create_head(session, coop, now)
             summary.cooperatives_added += 1
         else:
+            settings = coop.settings if coop_in.settings is None else dict(coop_in.settings)
             changed = (coop.name, coop.city, coop.kelurahan, coop.settings) != (
-                coop_in.name, coop_in.city, coop_in.kelurahan, dict(coop_in.settings))
+                coop_in.name, coop_in.city, coop_in.kelurahan, settings)
             if changed:
                 coop.name, coop.city, coop.kelurahan = coop_in.name, coop_in.city, coop_in.kelurahan
-                coop.settings = dict(coop_in.settings)
+                coop.settings = settings
                 summary.cooperatives_updated += 1
         for term in coop_in.roles:
             person = people[term.person]

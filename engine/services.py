@@ -29,7 +29,8 @@ from engine.audit.log import append_entry, checkpoint_now, register_key
 from engine.audit.merkle import verify_consistency
 from engine.audit.note import Checkpoint as NoteCheckpoint
 from engine.audit.note import NoteError, verify_note
-from engine.audit.proofs import EntryProof, prove_consistency, prove_entries
+from engine.audit.proofs import EntryProof, latest_checkpoint, prove_consistency, prove_entries
+from engine.auth import set_password
 from engine.audit.verify import VerifyReport, verify_log
 from engine.definitions.expr import GuardError, guard_names
 from engine.definitions.loader import LoadedDefinition, load_definition_text
@@ -99,6 +100,7 @@ class ActionOption:
     requires: list[str]
     checks: list[str]
     requires_comment: bool
+    sets: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ class CaseView:
     options: list[ActionOption] = field(default_factory=list)
     history: list[EventView] = field(default_factory=list)
     votes: dict[str, list[str]] = field(default_factory=dict)
+    step_no: int = 0
+    state_titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,9 @@ class ActResult:
 
 
 FOLLOWUP_WORKFLOW = "tindak_lanjut_temuan"
+
+#: An attachment: a file path (CLI) or (file name, content) from an upload.
+Upload = Path | tuple[str, bytes]
 
 
 def _verified_checkpoint(note: str, keys: Sequence[SigningKey], which: str) -> NoteCheckpoint:
@@ -371,7 +378,7 @@ class Services:
         return values
 
     def _attach(self, session: Session, d: Definition, case: Case, person: Person,
-                files: Mapping[str, Path], allowed: Sequence[str], now: datetime) -> dict[str, Any]:
+                files: Mapping[str, Upload], allowed: Sequence[str], now: datetime) -> dict[str, Any]:
         out: dict[str, Any] = {}
         attachment_fields = [n for n, f in d.fields.items() if f.type == "attachment"]
         for name, path in files.items():
@@ -389,14 +396,18 @@ class Services:
                 raise ValidationError([FieldProblem(name, "bukan field lampiran")])
             if name not in allowed:
                 raise ValidationError([FieldProblem(f"{spec.label} ({name})", "tidak dapat diubah pada langkah ini")])
-            try:
-                content = path.read_bytes()
-            except OSError as exc:
-                raise ValidationError([FieldProblem(f"{spec.label} ({name})",
-                                                    f"berkas {path} tidak dapat dibaca: {exc.strerror}")]) from None
+            if isinstance(path, tuple):
+                filename, content = path
+            else:
+                filename = path.name
+                try:
+                    content = path.read_bytes()
+                except OSError as exc:
+                    raise ValidationError([FieldProblem(f"{spec.label} ({name})",
+                                                        f"berkas {path} tidak dapat dibaca: {exc.strerror}")]) from None
             out[name] = store_attachment(
                 session, coop_id=case.coop_id, case_id=case.id, field_name=name, field=spec,
-                filename=path.name, content=content, uploaded_by=person.id, now=now,
+                filename=filename, content=content, uploaded_by=person.id, now=now,
                 max_mb=self.settings.max_attachment_mb, directory=self.settings.attachments_dir)
         return out
 
@@ -442,7 +453,7 @@ class Services:
     # -- cases ---------------------------------------------------------------------------
 
     def start_case(self, workflow_id: str, coop_slug: str, username: str, *,
-                   values: Mapping[str, str] | None = None, files: Mapping[str, Path] | None = None,
+                   values: Mapping[str, str] | None = None, files: Mapping[str, Upload] | None = None,
                    comment: str | None = None) -> CaseView:
         """Start a case of a workflow; the starter must be able to act on its first step."""
         self.db.require_schema()
@@ -458,7 +469,7 @@ class Services:
         return self.show(number, username, coop_slug=coop_slug)
 
     def _start(self, session: Session, loaded: LoadedDefinition, coop_slug: str, username: str,
-               raw: Mapping[str, str], files: Mapping[str, Path], comment: str | None) -> str:
+               raw: Mapping[str, str], files: Mapping[str, Upload], comment: str | None) -> str:
         d = loaded.definition
         now = self.clock()
         coop = self._coop(session, coop_slug)
@@ -491,7 +502,7 @@ class Services:
         return number
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str] | None = None,
-            checks: Sequence[str] = (), comment: str | None = None, files: Mapping[str, Path] | None = None,
+            checks: Sequence[str] = (), comment: str | None = None, files: Mapping[str, Upload] | None = None,
             coop_slug: str | None = None, expected_step: int | None = None) -> ActResult:
         """Take an action on a case. Raises and changes nothing when anything is not in order."""
         self.db.require_schema()
@@ -520,7 +531,7 @@ class Services:
             f"status kini: {state.status_label or state.title}.")
 
     def _act(self, session: Session, number: str, action_id: str, username: str, raw: Mapping[str, str],
-             checks: list[str], comment: str | None, files: Mapping[str, Path], coop_slug: str | None,
+             checks: list[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
              expected_step: int | None) -> ActResult:
         now = self.clock()
         day = now.astimezone(self.tz).date()
@@ -678,6 +689,8 @@ class Services:
             checklist=[(i.id, i.label) for i in state.checklist],
             mutu_baku=state.mutu_baku.model_dump() if state.mutu_baku else None,
             fields=[(name, f.label, format_value(f, case.data.get(name))) for name, f in d.fields.items()],
+            step_no=case.step_no,
+            state_titles={k: v.status_label or v.title for k, v in d.states.items()},
         )
         people = dict(session.execute(select(Person.id, Person.full_name)).all())
         for e in history.events:
@@ -729,7 +742,8 @@ class Services:
         if action.quorum is not None:
             label += f" — {votes}/{needed} suara"
         return ActionOption(action.id, label, action.kind, action.to, allowed, reason, role, votes, needed,
-                            list(action.requires), d.required_checks(action), action.requires_comment)
+                            list(action.requires), d.required_checks(action), action.requires_comment,
+                            d.settable_fields(action))
 
     def list_cases(self, coop_slug: str | None = None, *, open_only: bool = False) -> list[CaseSummary]:
         """Cases, newest first."""
@@ -842,6 +856,18 @@ class Services:
                     f"Log {slug} TIDAK konsisten: isi {old.size} catatan pertama berubah antara kedua checkpoint "
                     "(atau log di basis data berbeda dari yang ditandatangani).")
             return slug, old.size, new.size, proof
+
+    def latest_checkpoint(self, coop_slug: str) -> Checkpoint | None:
+        """The largest signed checkpoint of a cooperative's log, if any."""
+        self.db.require_schema()
+        with self.db.session() as session:
+            return latest_checkpoint(session, self._coop(session, coop_slug))
+
+    def set_password(self, username: str, password: str) -> None:
+        """Set a person's web password (argon2id)."""
+        self.db.require_schema()
+        with self.db.session() as session:
+            set_password(session, username, password)
 
     def checkpoint(self, coop_slug: str) -> Checkpoint:
         """Sign (or reuse) a checkpoint of a cooperative's log as it is now."""

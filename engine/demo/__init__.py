@@ -11,9 +11,11 @@ from engine.errors import ConfigurationError, TatakelolaError
 from engine.services import Services
 from engine.settings import Settings
 
-__all__ = ["DEMO_ORG", "run_demo"]
+__all__ = ["DEMO_CITY", "DEMO_ORG", "demo_password", "run_demo", "set_demo_passwords"]
 
 DEMO_ORG = Path(__file__).resolve().parent / "kkmp_sentanan.yaml"
+#: A second KKMP in the same city and the Dinas officer who follows both.
+DEMO_CITY = Path(__file__).resolve().parent / "dinas_mojokerto.yaml"
 COOP = "kkmp-sentanan"
 _MARKER = ".tatakelola-demo"
 
@@ -60,6 +62,7 @@ def run_demo(directory: Path, out: Console) -> Services:
     services = Services(settings)
     services.init()
     services.import_org(DEMO_ORG)
+    services.import_org(DEMO_CITY)
     files = directory / "berkas"
 
     def doc(name: str, title: str) -> Path:
@@ -172,3 +175,30 @@ def run_demo(directory: Path, out: Console) -> Services:
     ):
         out.print(f"  {line}", markup=False)
     return services
+
+
+def demo_password(username: str) -> str:
+    """The published password of a demo login (demo databases only)."""
+    return f"{username}-demo"
+
+
+def set_demo_passwords(services: Services) -> list[tuple[str, str, str]]:
+    """Give every demo person their published password; return (username, name, roles) rows."""
+    from engine.org import load_org
+    from engine.roles import role_label
+
+    rows: list[tuple[str, str, str]] = []
+    today = services.today()
+    for path in (DEMO_ORG, DEMO_CITY):
+        org = load_org(path)
+        names = {p.username: p.name for p in org.people}
+        for person in org.people:
+            if any(r[0] == person.username for r in rows):
+                continue
+            services.set_password(person.username, demo_password(person.username))
+            held = [f"{role_label(t.role)} {c.slug.removeprefix('kkmp-').title()}"
+                    for c in load_org(DEMO_ORG).cooperatives + load_org(DEMO_CITY).cooperatives
+                    for t in c.roles if t.person == person.username and t.start <= today
+                    and (t.end is None or today <= t.end) and t.role != "anggota"]
+            rows.append((person.username, names[person.username], ", ".join(dict.fromkeys(held)) or "Anggota"))
+    return rows

@@ -1,0 +1,164 @@
+"""The JSON API: the same operations as the pages, described by the OpenAPI document.
+
+Authentication is the session cookie (``POST /api/login``); every other POST needs the
+``X-CSRF-Token`` header with the token returned at login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from engine.web.queries import authenticate
+from engine.web.security import check_csrf, csrf_token, current_user, require_member, require_role, services_of
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+AUDITORS = ("pengawas", "ketua_pengawas", "dinas")
+
+
+class LoginIn(BaseModel):
+    """Credentials."""
+
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+class LoginOut(BaseModel):
+    """Session established; send ``csrf`` as X-CSRF-Token on every POST."""
+
+    username: str
+    csrf: str
+
+
+class StartIn(BaseModel):
+    """Start a case of a procedure."""
+
+    workflow: str = Field(max_length=64)
+    values: dict[str, str] = Field(default_factory=dict)
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class ActIn(BaseModel):
+    """Take an action on a case."""
+
+    action: str = Field(max_length=64)
+    values: dict[str, str] = Field(default_factory=dict)
+    checks: list[str] = Field(default_factory=list, max_length=100)
+    comment: str | None = Field(default=None, max_length=4000)
+    expected_step: int | None = Field(default=None, description="Step number the client saw; stale = 409.")
+
+
+def _csrf(request: Request) -> None:
+    check_csrf(request, request.headers.get("x-csrf-token"))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return _jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@router.post("/login", response_model=LoginOut, summary="Masuk")
+def api_login(request: Request, body: LoginIn) -> LoginOut:
+    from fastapi import HTTPException
+
+    throttle = request.app.state.throttle
+    keys = (f"u:{body.username.lower()}", f"a:{request.client.host if request.client else '-'}")
+    if throttle.blocked_for(*keys):
+        raise HTTPException(429, "Terlalu banyak percobaan gagal.")
+    user_id = authenticate(services_of(request), body.username, body.password)
+    if user_id is None:
+        throttle.failed(*keys)
+        raise HTTPException(401, "Nama pengguna atau kata sandi salah.")
+    throttle.succeeded(*keys)
+    request.session.clear()
+    request.session["uid"] = user_id
+    return LoginOut(username=body.username.lower(), csrf=csrf_token(request))
+
+
+@router.get("/koperasi", summary="Koperasi dan peran saya")
+def api_memberships(request: Request) -> list[dict[str, Any]]:
+    user = current_user(request)
+    assert user is not None
+    return [{"slug": m.slug, "name": m.name, "city": m.city, "roles": sorted(m.roles)} for m in user.memberships]
+
+
+@router.get("/tugas", summary="Tugas saya")
+def api_tasks(request: Request) -> list[dict[str, Any]]:
+    user = current_user(request)
+    assert user is not None
+    services = services_of(request)
+    out = []
+    for member in user.memberships:
+        for summary, options in services.tasks(user.username, member.slug):
+            out.append({"case": _jsonable(summary), "actions": [o.id for o in options]})
+    return out
+
+
+@router.get("/prosedur", summary="Prosedur yang tersedia")
+def api_procedures(request: Request) -> list[dict[str, Any]]:
+    current_user(request)
+    return [{"id": d.definition.id, "version": d.definition.version, "title": d.definition.title,
+             "nomor": d.definition.sop.nomor, "ref": d.pinned_ref} for d in services_of(request).registry.all()]
+
+
+@router.post("/koperasi/{slug}/kasus", status_code=201, summary="Mulai kasus")
+def api_start(request: Request, slug: str, body: StartIn) -> dict[str, Any]:
+    user = current_user(request)
+    assert user is not None
+    require_member(user, slug)
+    _csrf(request)
+    view = services_of(request).start_case(body.workflow, slug, user.username, values=body.values,
+                                           comment=body.comment)
+    return dict(_jsonable(view))
+
+
+@router.get("/koperasi/{slug}/kasus/{prefix}/{year}/{seq}", summary="Kasus: status, aksi, riwayat")
+def api_case(request: Request, slug: str, prefix: str, year: str, seq: str) -> dict[str, Any]:
+    user = current_user(request)
+    assert user is not None
+    require_member(user, slug)
+    view = services_of(request).show(f"{prefix}/{year}/{seq}", user.username, coop_slug=slug)
+    return dict(_jsonable(view))
+
+
+@router.post("/koperasi/{slug}/kasus/{prefix}/{year}/{seq}/aksi", summary="Ambil aksi")
+def api_act(request: Request, slug: str, prefix: str, year: str, seq: str, body: ActIn) -> dict[str, Any]:
+    user = current_user(request)
+    assert user is not None
+    require_member(user, slug)
+    _csrf(request)
+    result = services_of(request).act(f"{prefix}/{year}/{seq}", body.action, user.username, values=body.values,
+                                      checks=body.checks, comment=body.comment, coop_slug=slug,
+                                      expected_step=body.expected_step)
+    return dict(_jsonable(result))
+
+
+@router.get("/koperasi/{slug}/jejak", summary="Verifikasi jejak persetujuan")
+def api_trail(request: Request, slug: str) -> dict[str, Any]:
+    user = current_user(request)
+    assert user is not None
+    require_role(user, slug, *AUDITORS)
+    report = services_of(request).verify(slug)[0]
+    return {"coop": report.coop, "ok": report.ok, "size": report.size, "root": report.root,
+            "checkpoints": report.checkpoints, "findings": [str(f) for f in report.findings]}
+
+
+@router.get("/koperasi/{slug}/temuan", summary="Temuan audit")
+def api_findings(request: Request, slug: str) -> dict[str, Any]:
+    user = current_user(request)
+    assert user is not None
+    require_role(user, slug, *AUDITORS)
+    report = services_of(request).findings(slug)
+    return {"coop": report.coop, "findings": [f.to_json() for f in report.findings]}
