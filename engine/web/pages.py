@@ -305,10 +305,8 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     values: dict[str, str] = {}
     uploads: dict[str, tuple[str, bytes]] = {}
     try:
-        if option is None:
-            raise ValidationError([], headline="Aksi tidak dikenal atau tidak tersedia pada langkah ini.")
         for name, item in inputs.items():
-            if name not in option.sets:
+            if option is None or name not in option.sets:
                 continue
             spec = item["spec"]
             if spec.type == "attachment":
