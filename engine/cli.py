@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine.audit.findings import RULES
+from engine.cli_doc import doc_app
 from engine.definitions import lint_many, load_definition, workflow_files
 from engine.definitions.registry import data_dir
 from engine.definitions.schema import json_schema_text
@@ -48,6 +49,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(wf_app, name="workflows")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
+app.add_typer(doc_app, name="doc")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -77,7 +79,8 @@ def _global(
                                             "atau TATAKELOLA_DB).", show_default=False)] = None,
     key: Annotated[Path | None, typer.Option("--key", help="Berkas kunci penanda tangan checkpoint "
                                               "(default: di samping berkas SQLite, atau TATAKELOLA_KEY).")] = None,
-    workflows: Annotated[list[Path] | None, typer.Option("--workflows", help="Folder prosedur selain bawaan.")] = None,
+    workflows: Annotated[list[Path] | None, typer.Option(
+        "--workflows", help="Folder prosedur yang dipakai menggantikan prosedur bawaan.")] = None,
 ) -> None:
     _state.db, _state.key, _state.workflows = db, key, workflows
 
@@ -111,7 +114,7 @@ def init() -> None:
     """Siapkan atau perbarui skema basis data dan buat kunci penanda tangan."""
     services = _services()
     path, created = services.init()
-    out.print(f"Basis data siap: {services.db.url}")
+    out.print(f"Basis data siap: {services.db.display_url}")
     if created:
         out.print(f"Kunci penanda tangan dibuat: {path} (simpan salinannya di tempat aman)")
     else:
@@ -221,12 +224,19 @@ def workflows_schema(
 # -- cases ---------------------------------------------------------------------------------
 
 
+def _due_text(due: datetime | None, overdue: bool, tz: ZoneInfo) -> str:
+    if due is None:
+        return "—"
+    local = due.astimezone(tz)
+    return f"{format_date_id(local.date())} {local:%H.%M}" + (" TERLAMBAT" if overdue else "")
+
+
 def _print_view(view: CaseView, tz: ZoneInfo) -> None:
     s = view.summary
     out.print(f"[bold]{s.number}[/] — {escape(s.title)} ({s.coop})")
     status = f"Status: [bold]{escape(s.status)}[/]"
     if s.due and not s.final:
-        status += f" · tenggat {format_date_id(s.due.date())}" + (" [red](TERLAMBAT)[/]" if s.overdue else "")
+        status += f" · tenggat {_due_text(s.due, False, tz)}" + (" [red](TERLAMBAT)[/]" if s.overdue else "")
     out.print(status)
     if view.guidance:
         out.print(f"\n[bold]Yang perlu dilakukan[/]\n{escape(view.guidance)}")
@@ -332,23 +342,24 @@ def case_list(
 ) -> None:
     """Daftar kasus."""
     table = Table("Nomor", "Koperasi", "Prosedur", "Status", "Tenggat")
-    for s in _services().list_cases(coop, open_only=open_):
-        due = "—" if not s.due else format_date_id(s.due.date()) + (" TERLAMBAT" if s.overdue else "")
-        table.add_row(s.number, s.coop, escape(s.title), escape(s.status), due)
+    services = _services()
+    for s in services.list_cases(coop, open_only=open_):
+        table.add_row(s.number, s.coop, escape(s.title), escape(s.status), _due_text(s.due, s.overdue, services.tz))
     out.print(table)
 
 
 @app.command()
 def tasks(as_user: AsUser, coop: CoopOpt = None) -> None:
     """Tugas saya: kasus yang menunggu tindakan pengguna ini."""
-    rows = _services().tasks(as_user, coop)
+    services = _services()
+    rows = services.tasks(as_user, coop)
     if not rows:
         out.print("Tidak ada tugas yang menunggu Anda.")
         return
     table = Table("Nomor", "Prosedur", "Status", "Tenggat", "Aksi Anda")
     for summary, options in rows:
-        due = "—" if not summary.due else format_date_id(summary.due.date()) + (" TERLAMBAT" if summary.overdue else "")
-        table.add_row(summary.number, escape(summary.title), escape(summary.status), due,
+        table.add_row(summary.number, escape(summary.title), escape(summary.status),
+                      _due_text(summary.due, summary.overdue, services.tz),
                       ", ".join(o.id for o in options))
     out.print(table)
 

@@ -103,9 +103,29 @@ def load_org(path: Path) -> OrgFile:
             if term.end is not None and term.end < term.start:
                 line, col = position_of(tree, ["cooperatives", ci, "roles", ti, "end"])
                 problems.append(Problem(name, line, col, "akhir masa jabatan sebelum awalnya"))
+        problems += _seat_problems(tree, name, ci, coop)
     if problems:
         raise DefinitionError(problems)
     return org
+
+
+def _seat_problems(tree: Any, name: str, index: int, coop: CooperativeIn) -> list[Problem]:
+    """Single-seat roles (ketua, bendahara ...) may not be held by two people at once."""
+    out = []
+    far = date.max
+    for ti, term in enumerate(coop.roles):
+        seats = ROLES[term.role].max_seats
+        if seats is None:
+            continue
+        overlapping = {other.person for other in coop.roles[:ti]
+                       if other.role == term.role and other.person != term.person
+                       and other.start <= (term.end or far) and term.start <= (other.end or far)}
+        if len(overlapping) + 1 > seats:
+            line, col = position_of(tree, ["cooperatives", index, "roles", ti, "start"])
+            out.append(Problem(name, line, col,
+                               f"{ROLES[term.role].label} hanya {seats} kursi, tetapi masa jabatan {term.person} "
+                               f"bertumpang tindih dengan {', '.join(sorted(overlapping))}"))
+    return out
 
 
 def apply_org(session: Session, org: OrgFile, now: datetime) -> ImportSummary:

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.definitions.model import Action, Definition
-from engine.errors import FieldProblem
+from engine.definitions.model import DECIDING_KINDS, Action, Definition
+from engine.errors import FieldProblem, ValidationError
 from engine.roles import ROLES, expand_roles, role_label
 from engine.store.models import Case, CaseEvent, Person, RoleAssignment, Vote
 from engine.values import format_date_id, is_empty
@@ -108,7 +108,10 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
     count = action.quorum.count
     if isinstance(count, str):
         value = settings.get(count)
-        return int(value) if isinstance(value, int) and value > 0 else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValidationError([FieldProblem(f"setting {count}", f"kuorum harus bilangan bulat ≥ 1 (tercatat {value!r})")],
+                                  headline="Setting koperasi tidak sah; perbaiki berkas organisasi (AD/ART):")
+        return value
     return count
 
 
@@ -124,7 +127,7 @@ def excluded_by_segregation(definition: Definition, action: Action, case: Case, 
                               f"jadi tidak dapat '{action.display}'.")
     if action.kind == "approve":
         for event in history.events:
-            if event.kind in ("submit", "verify") or (event.kind == "approve" and event.action != action.id):
+            if event.kind in DECIDING_KINDS and (event.kind != "approve" or event.action != action.id):
                 if event.kind == "submit":
                     why = "Anda yang mengajukan, jadi tidak dapat menyetujui sendiri."
                 else:
@@ -156,11 +159,12 @@ def who_may(
         return Eligibility(False, reason=excluded[person.id], rule="pemisahan_tugas")
     if action.quorum is not None:
         voted = session.scalar(
-            select(Vote.id).where(Vote.case_id == case.id, Vote.step_no == case.step_no,
-                                  Vote.action == action.id, Vote.person_id == person.id)
+            select(Vote.action).where(Vote.case_id == case.id, Vote.step_no == case.step_no,
+                                      Vote.person_id == person.id)
         )
         if voted is not None:
-            return Eligibility(False, reason="Anda sudah memberikan suara pada langkah ini.", rule="kuorum")
+            return Eligibility(False, reason=f"Anda sudah memberikan suara ('{voted}') pada langkah ini.",
+                               rule="kuorum")
     return Eligibility(True, role=roles[0])
 
 
@@ -190,7 +194,10 @@ def missing_requirements(
 ) -> list[FieldProblem]:
     """Required fields, checklist items and comment that are still missing for this action."""
     problems: list[FieldProblem] = []
-    for name in action.requires:
+    needed = list(action.requires)
+    if action.kind == "submit" and definition.initial_state in action.from_:
+        needed += [n for n, f in definition.fields.items() if f.required and n not in needed]
+    for name in needed:
         if is_empty(data.get(name)):
             problems.append(FieldProblem(f"{definition.fields[name].label} ({name})", "wajib diisi"))
     labels = {i.id: i.label for s in action.from_ for i in definition.states[s].checklist}

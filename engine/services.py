@@ -30,8 +30,8 @@ from engine.audit.merkle import verify_consistency
 from engine.audit.note import Checkpoint as NoteCheckpoint
 from engine.audit.note import NoteError, verify_note
 from engine.audit.proofs import EntryProof, latest_checkpoint, prove_consistency, prove_entries
-from engine.auth import set_password
 from engine.audit.verify import VerifyReport, verify_log
+from engine.auth import set_password
 from engine.definitions.expr import GuardError, guard_names
 from engine.definitions.loader import LoadedDefinition, load_definition_text
 from engine.definitions.model import Action, Definition
@@ -216,7 +216,7 @@ class Services:
 
     @property
     def registry(self) -> Registry:
-        """Current workflow definitions (shipped ones plus configured directories)."""
+        """Current workflow definitions: the configured directories, else the shipped ones."""
         if self._registry is None:
             dirs = list(self.settings.workflow_dirs) or [data_dir("workflows")]
             self._registry = Registry.from_paths(dirs)
@@ -524,8 +524,8 @@ class Services:
         state = d.states[case.state]
         who = ""
         if last is not None:
-            who = (f" oleh {history.usernames.get(last.actor_id, '?')} ({role_label(last.role)}) pada "
-                   f"{as_utc(last.at).astimezone(self.tz):%d-%m-%Y %H.%M}")
+            who = (f" oleh {history.usernames.get(last.actor_id, '?')} ({role_label(last.role)}) dengan aksi "
+                   f"'{last.action}' pada {as_utc(last.at).astimezone(self.tz):%d-%m-%Y %H.%M}")
         return AlreadyDecidedError(
             f"Langkah '{action_id}' pada kasus {case.number} sudah diputuskan{who}; "
             f"status kini: {state.status_label or state.title}.")
@@ -552,7 +552,8 @@ class Services:
                                     f"Aksi yang ada: {', '.join(d.action_ids())}")
             history = load_history(session, case)
             earlier = {s for a in d.actions if a.id == action_id for s in a.from_}
-            if earlier & history.states_visited():
+            last = history.events[-1] if history.events else None
+            if last is not None and last.from_state in earlier and last.from_state != last.to_state:
                 raise self._already_decided(session, case, d, action_id)
             here = d.states[state]
             available = ", ".join(dict.fromkeys(a.id for a in d.actions_from(state))) or "tidak ada (kasus selesai)"

@@ -43,8 +43,25 @@ def is_empty(value: Any) -> bool:
 
 
 def resolved_settings(definition: Definition, coop_settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings a definition reads: the cooperative's values over the documented defaults."""
-    return {name: coop_settings.get(name, spec.default) for name, spec in definition.settings_used.items()}
+    """The settings a definition reads: the cooperative's values over the documented defaults.
+
+    A value of the wrong type (a quoted number, a list where a number belongs) is refused
+    rather than guessed at: the AD/ART decides, so a typo must surface.
+    """
+    out: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    for name, spec in definition.settings_used.items():
+        value = coop_settings.get(name, spec.default)
+        expected = type(spec.default)
+        if isinstance(value, bool) != isinstance(spec.default, bool) or not isinstance(value, expected):
+            problems.append(FieldProblem(f"setting {name}", f"harus bertipe {expected.__name__} seperti nilai "
+                                                            f"bawaannya ({spec.default!r}); tercatat {value!r}"))
+        out[name] = value
+    if problems:
+        from engine.errors import ValidationError
+
+        raise ValidationError(problems, headline="Setting koperasi tidak sah; perbaiki berkas organisasi (AD/ART):")
+    return out
 
 
 def _options(field: FieldDef, settings: Mapping[str, Any]) -> list[str]:

@@ -164,7 +164,7 @@ def _case_findings(
     d = loaded.definition
     machine = machine_for(loaded)
     out: list[Finding] = []
-    sop = f"SOP {d.sop.nomor} {d.title}"
+    sop = f"{d.sop.nomor} {d.title}"
     entered = as_utc(case.created_at)
     for index, e in enumerate(events):
         at = as_utc(e.at)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from engine.audit.merkle import CompactRange, leaf_hash
 from engine.audit.note import Checkpoint as NoteCheckpoint
 from engine.audit.note import NoteError, verify_note
 from engine.store.models import (
+    Attachment,
     AuditEntry,
     AuditHead,
     Case,
@@ -23,6 +26,7 @@ from engine.store.models import (
     Checkpoint,
     Cooperative,
     DataRevision,
+    DefinitionRecord,
     SigningKey,
 )
 
@@ -128,11 +132,84 @@ def verify_log(session: Session, coop: Cooperative) -> VerifyReport:
             f"log terpotong: checkpoint bertanda tangan mencakup {checkpoints[-1].size} catatan, "
             f"basis data hanya memuat {len(entries)}"))
     if not report.findings:
+        report.findings += _current_state(session, coop, entries, events, revisions, numbers)
+    if not report.findings:
         head = session.get(AuditHead, coop.id)
         if head is None or head.size != len(entries) or head.root != report.root:
             report.findings.append(Finding(len(entries), None,
                 "kepala log (ukuran/akar) tidak cocok dengan isi log"))
     return report
+
+
+def _current_state(
+    session: Session,
+    coop: Cooperative,
+    entries: Sequence[AuditEntry],
+    events: dict[int, CaseEvent],
+    revisions: dict[tuple[int, int], DataRevision],
+    numbers: dict[int, str],
+) -> list[Finding]:
+    """The live rows (case status and data, attachments, definition sources) match the trail."""
+    out: list[Finding] = []
+    last: dict[int, AuditEntry] = {}
+    attached: dict[int, set[str]] = {}
+    refs: dict[int, str] = {}
+    for entry in entries:
+        if entry.case_id is not None:
+            last[entry.case_id] = entry
+            body = json.loads(entry.body)
+            attached.setdefault(entry.case_id, set()).update(body.get("attachments") or [])
+            refs.setdefault(entry.case_id, str(body.get("definition")))
+    checked_definitions: dict[int, str | None] = {}
+    for case in session.scalars(select(Case).where(Case.coop_id == coop.id).order_by(Case.id)):
+        latest = last.get(case.id)
+        if latest is None:
+            out.append(Finding(0, case.number, "kasus tidak punya satu pun catatan di log (disisipkan langsung)"))
+            continue
+        event = events.get(latest.seq)
+        revision = revisions.get((case.id, case.data_rev))
+        if event is not None and event.to_state != case.state:
+            out.append(Finding(latest.seq, case.number, f"status kasus di basis data '{case.state}' berbeda dari "
+                                                       f"catatan terakhir '{event.to_state}' (diubah di luar sistem)"))
+        if revision is None or (event is not None and event.data_rev != case.data_rev) or \
+                sha256_hex(canonical(case.data)) != revision.sha256:
+            out.append(Finding(latest.seq, case.number, "data kasus di basis data berbeda dari revisi yang tercatat "
+                                                       "di log (diubah di luar sistem)"))
+        if case.definition_id not in checked_definitions:
+            checked_definitions[case.definition_id] = _definition_problem(session, case.definition_id)
+        record = session.get_one(DefinitionRecord, case.definition_id)
+        problem = checked_definitions[case.definition_id]
+        if problem is None and refs.get(case.id) != record.pinned_ref:
+            problem = f"kasus dipasangkan ke {record.pinned_ref[:40]}…, log mencatat {refs.get(case.id, '-')[:40]}…"
+        if problem:
+            out.append(Finding(latest.seq, case.number, problem))
+    for row in session.scalars(select(Attachment).where(Attachment.coop_id == coop.id).order_by(Attachment.id)):
+        number = numbers.get(row.case_id)
+        try:
+            content = row.content if row.content is not None else Path(row.storage_path or "").read_bytes()
+        except OSError:
+            content = None
+        if content is None or sha256_hex(content) != row.sha256:
+            out.append(Finding(last[row.case_id].seq if row.case_id in last else 0, number,
+                               f"isi lampiran '{row.filename}' hilang atau berubah (SHA-256 tidak cocok)"))
+        elif row.sha256 not in attached.get(row.case_id, set()):
+            out.append(Finding(last[row.case_id].seq if row.case_id in last else 0, number,
+                               f"lampiran '{row.filename}' tidak tercatat di log"))
+    return out
+
+
+def _definition_problem(session: Session, definition_id: int) -> str | None:
+    from engine.definitions.loader import load_definition_text
+    from engine.errors import DefinitionError
+
+    record = session.get_one(DefinitionRecord, definition_id)
+    try:
+        loaded = load_definition_text(record.source, f"{record.workflow_id}@{record.version}")
+    except DefinitionError:
+        return f"sumber prosedur {record.workflow_id}@{record.version} di basis data rusak"
+    if loaded.sha256 != record.sha256:
+        return f"sumber prosedur {record.workflow_id}@{record.version} di basis data berubah (hash tidak cocok)"
+    return None
 
 
 def _people(session: Session) -> dict[int, str]:

@@ -76,6 +76,9 @@ def guard_names(expression: str) -> GuardNames:
             fields.add(name.name)
     if every((nodes.Call,)):
         other.add("pemanggilan fungsi")
+    for node in every((nodes.Getattr,)):
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            other.add(f"atribut tersembunyi '{node.attr}'")
     return GuardNames(frozenset(fields), frozenset(settings), frozenset(other))
 
 

@@ -10,9 +10,26 @@ from engine.definitions.model import Definition
 __all__ = ["json_schema", "json_schema_text"]
 
 
+def _short_forms(schema: dict[str, Any]) -> None:
+    """Accept the shorthand the loader accepts: ``from: draf``, ``deadline: 2 hari kerja``,
+    and checklist items written as plain text or without an ``id``."""
+    defs = schema["$defs"]
+    action_from = defs["Action"]["properties"]["from"]
+    defs["Action"]["properties"]["from"] = {
+        "anyOf": [{"$ref": "#/$defs/Identifier"}, action_from], "title": action_from.get("title", "From")}
+    defs["Identifier"] = dict(action_from["items"])
+    deadline = defs["State"]["properties"]["deadline"]
+    deadline["anyOf"].insert(0, {"type": "string", "pattern": r"^\s*\d{1,3}\s+(hari kerja|hari|jam)\s*$",
+                                 "description": "'N jam', 'N hari' atau 'N hari kerja'"})
+    item = defs["ChecklistItem"]
+    defs["ChecklistItem"] = {"anyOf": [{"type": "string", "minLength": 1}, {**item, "required": ["label"]}],
+                             "description": item.get("description", "")}
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one workflow file."""
     schema = Definition.model_json_schema(by_alias=True, mode="validation")
+    _short_forms(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://tatakelola.id/schema/workflow.schema.json"
     schema["title"] = "Prosedur Tatakelola (SOP/SOM)"

@@ -92,6 +92,11 @@ class Database:
         self._sessions = sessionmaker(self.db_engine, expire_on_commit=False)
 
     @property
+    def display_url(self) -> str:
+        """The URL with any password masked, safe to print or log."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
     def sqlite_path(self) -> Path | None:
         """Path of the SQLite file, if this is a file database."""
         if self.dialect != "sqlite":

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from engine.audit.entry import canonical
@@ -233,3 +233,34 @@ def test_concurrent_starts_get_distinct_numbers_and_no_log_gap(services: Service
     assert numbers == [f"KAS/2026/000{i}" for i in range(1, 5)]
     [report] = services.verify(COOP)
     assert report.ok and report.size == 4
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("state", "status kasus di basis data"),
+    ("data", "data kasus"),
+    ("attachment", "isi lampiran"),
+    ("definition", "sumber prosedur pengeluaran_kas@1"),
+])
+def test_direct_edits_to_live_rows_are_caught(services: Services, files, change: str, expected: str) -> None:
+    from sqlalchemy import update
+
+    from engine.store.models import Attachment, Case, DefinitionRecord
+
+    history(services, files)
+    with services.db.session() as session:
+        case = session.scalar(select(Case).where(Case.number == "KAS/2026/0002"))
+        assert case is not None
+        if change == "state":
+            session.execute(update(Case.__table__).where(Case.id == case.id).values(state="dibayar"))
+        elif change == "data":
+            session.execute(update(Case.__table__).where(Case.id == case.id)
+                            .values(data={**case.data, "jumlah": 30_000}))
+        elif change == "attachment":
+            session.execute(update(Attachment.__table__).where(Attachment.case_id == case.id)
+                            .values(content=b"%PDF palsu"))
+        else:
+            record = session.get_one(DefinitionRecord, case.definition_id)
+            session.execute(update(DefinitionRecord.__table__).where(DefinitionRecord.id == record.id)
+                            .values(source=record.source.replace("Persetujuan ketua", "Persetujuan kepala")))
+    [report] = services.verify(COOP)
+    assert not report.ok and any(expected in f.message for f in report.findings), report.findings

@@ -337,3 +337,51 @@ def test_organisation_import_is_idempotent(services: Services) -> None:
                  if t.start <= today and (t.end is None or today <= t.end)}
     assert "wahyu" not in in_office  # his term ended
     assert coop.slug == COOP and holders == len(in_office) and open_cases == 0
+
+
+def test_a_voter_cannot_both_approve_and_reject_in_one_step(services: Services, files) -> None:
+    view = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
+        "judul": "Jam buka gerai", "uraian": "Gerai buka 07.00-21.00", "tanggal_rapat": "2026-11-20",
+        "jumlah_hadir": "5"}, files={"notulen": files("notulen.pdf")})
+    number = view.summary.number
+    services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
+    services.act(number, "setujui", "bambang")
+    with pytest.raises(PermissionDeniedError, match="sudah memberikan suara \\('setujui'\\)"):
+        services.act(number, "tolak", "bambang", comment="Berubah pikiran")
+
+
+def test_a_mistyped_setting_is_refused_not_guessed(services: Services, files, tmp_path: Path) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text("cooperatives:\n  - slug: kkmp-sentanan\n    name: Koperasi Kelurahan Merah Putih Sentanan\n"
+                   "    settings: {batas_manajer: '500000'}\n", encoding="utf-8")
+    services.import_org(org)
+    with pytest.raises(ValidationError, match="setting batas_manajer: harus bertipe int"):
+        start_kas(services, 100_000, files("n.pdf"))
+
+
+def test_two_people_cannot_hold_a_single_seat_at_once(tmp_path: Path) -> None:
+    from engine.errors import DefinitionError
+    from engine.org import load_org
+
+    org = tmp_path / "org.yaml"
+    org.write_text("people: [{username: ani, name: Ani}, {username: budi, name: Budi}]\ncooperatives:\n"
+                   "  - slug: kkmp-x\n    name: KKMP X\n    roles:\n"
+                   "      - {person: ani, role: ketua, start: 2025-01-01, end: 2026-06-30}\n"
+                   "      - {person: budi, role: ketua, start: 2026-07-01}\n"
+                   "      - {person: ani, role: bendahara, start: 2026-01-01}\n"
+                   "      - {person: budi, role: bendahara, start: 2026-03-01}\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_org(org)
+    [problem] = info.value.problems
+    assert problem.line == 9 and "Bendahara hanya 1 kursi" in problem.message
+
+
+def test_a_step_decided_by_a_return_says_so(services: Services, files) -> None:
+    number = submitted_kas(services, 800_000, files("n.pdf"))
+    services.act(number, "kembalikan", "sri", comment="Nota kurang jelas")
+    with pytest.raises(AlreadyDecidedError, match="oleh sri \\(Bendahara\\) dengan aksi 'kembalikan'.*status kini: Draf"):
+        services.act(number, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+    services.act(number, "ajukan", "fajar", checks=KAS_DRAFT_CHECKS)
+    services.act(number, "tolak", "sri", comment="Tidak perlu")
+    with pytest.raises(ValidationError, match="tidak dapat dilakukan saat kasus berstatus 'Ditolak'"):
+        services.act(number, "ajukan", "fajar", checks=KAS_DRAFT_CHECKS)

@@ -200,3 +200,19 @@ def test_files_are_read_with_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError) as info:
         load_definition(bad)
     assert "bukan UTF-8" in str(info.value)
+
+
+def test_every_shipped_workflow_validates_against_the_json_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from engine.definitions.loader import plain
+
+    validator = Draft202012Validator(json.loads((SHIPPED / "tatakelola-workflow.schema.json").read_text()))
+    for loaded in Registry.from_paths([SHIPPED]).all():
+        data = json.loads(json.dumps(plain(loaded.tree), default=str))
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+        assert errors == [], (loaded.path, errors[:5])
+
+
+def test_guards_reading_hidden_attributes_are_linted() -> None:
+    assert "atribut tersembunyi '__class__'" in guard_names("keperluan.__class__").other
