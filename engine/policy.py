@@ -109,8 +109,8 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
     if isinstance(count, str):
         value = settings.get(count)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValidationError([FieldProblem(f"setting {count}", f"kuorum harus bilangan bulat ≥ 1 (tercatat {value!r})")],
-                                  headline="Setting koperasi tidak sah; perbaiki berkas organisasi (AD/ART):")
+            problem = FieldProblem(f"setting {count}", f"kuorum harus bilangan bulat ≥ 1 (tercatat {value!r})")
+            raise ValidationError([problem], headline="Setting koperasi tidak sah; perbaiki berkas organisasi (AD/ART):")
         return value
     return count
 

@@ -379,7 +379,7 @@ def test_two_people_cannot_hold_a_single_seat_at_once(tmp_path: Path) -> None:
 def test_a_step_decided_by_a_return_says_so(services: Services, files) -> None:
     number = submitted_kas(services, 800_000, files("n.pdf"))
     services.act(number, "kembalikan", "sri", comment="Nota kurang jelas")
-    with pytest.raises(AlreadyDecidedError, match="oleh sri \\(Bendahara\\) dengan aksi 'kembalikan'.*status kini: Draf"):
+    with pytest.raises(AlreadyDecidedError, match=r"oleh sri \(Bendahara\) dengan aksi 'kembalikan'.*status kini: Draf"):
         services.act(number, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
     services.act(number, "ajukan", "fajar", checks=KAS_DRAFT_CHECKS)
     services.act(number, "tolak", "sri", comment="Tidak perlu")

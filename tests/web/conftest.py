@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from sqlalchemy import select
 
 from engine.auth import hash_password
-from engine.store.models import Person
-
 from engine.demo import DEMO_CITY, demo_password
 from engine.services import Services
+from engine.store.models import Person
 from engine.web import create_app
 
 with warnings.catch_warnings():
@@ -24,7 +23,7 @@ with warnings.catch_warnings():
 USERS = ("sri", "bambang", "fajar", "agus", "heru", "siti", "ratna", "hadi", "wahyu")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hash(password: str) -> str:
     return hash_password(password)  # argon2 is slow on purpose: hash each demo password once per run
 
