@@ -110,7 +110,7 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
         value = settings.get(count)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problem = FieldProblem(f"setting {count}", f"kuorum harus bilangan bulat ≥ 1 (tercatat {value!r})")
-            raise ValidationError([problem], headline="Setting koperasi tidak sah; perbaiki AD/ART di berkas organisasi:")
+            raise ValidationError([problem], headline="Setting koperasi tidak sah:")
         return value
     return count
 
