@@ -26,10 +26,10 @@ from engine.audit.export import export_bundle
 from engine.audit.findings import RULES, Finding, FindingsReport, find
 from engine.audit.keys import Signer, create_key_file, load_signer, public_key_from_b64
 from engine.audit.log import append_entry, checkpoint_now, register_key
-from engine.audit.merkle import verify_consistency
+from engine.audit.merkle import root_from_leaf_hashes, verify_consistency
 from engine.audit.note import Checkpoint as NoteCheckpoint
 from engine.audit.note import NoteError, verify_note
-from engine.audit.proofs import EntryProof, latest_checkpoint, prove_consistency, prove_entries
+from engine.audit.proofs import EntryProof, latest_checkpoint, leaf_hashes, prove_consistency, prove_entries
 from engine.audit.verify import VerifyReport, verify_log
 from engine.auth import set_password
 from engine.definitions.expr import GuardError, guard_names
@@ -851,6 +851,11 @@ class Services:
             coop = self._coop(session, slug)
             if old.size > new.size:
                 raise AuditIntegrityError(f"Checkpoint lama ({old.size}) lebih besar dari yang baru ({new.size}).")
+            stored = root_from_leaf_hashes(leaf_hashes(session, coop, new.size))
+            if stored != new.root:
+                raise AuditIntegrityError(
+                    f"Log {slug} di basis data TIDAK cocok dengan checkpoint baru ukuran {new.size}: ada catatan "
+                    "yang berubah setelah ditandatangani. Jalankan `tatakelola audit verify` untuk rinciannya.")
             proof = prove_consistency(session, coop, old.size, new.size) if old.size else []
             if not verify_consistency(old.size, new.size, old.root, new.root, proof):
                 raise AuditIntegrityError(

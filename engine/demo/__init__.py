@@ -144,16 +144,26 @@ def run_demo(directory: Path, out: Console) -> Services:
     step(f"{rpg}: keputusan rapat pengurus ditetapkan dengan 3 dari 5 suara pengurus.")
 
     out.print("\n[bold]Contoh penolakan oleh aturan[/] (tidak ada yang berubah):")
-    new = services.start_case("pengeluaran_kas", COOP, "sri", values={
+    new = services.start_case("pengeluaran_kas", COOP, "fajar", values={
         "keperluan": "Pembelian rak besi gerai", "jumlah": "1.500.000",
         "pos_rapb": "Pemeliharaan sarana", "penerima": "UD Logam Jaya"},
         files={"nota": doc("nota-rak.pdf", "Nota rak besi")}).summary.number
-    services.act(new, "ajukan", "sri", checks=["nota_terlampir", "pos_sesuai"])
-    for who, action in (("sri", "verifikasi"), ("wahyu", "verifikasi"), ("fajar", "verifikasi")):
+    services.act(new, "ajukan", "fajar", checks=["nota_terlampir", "pos_sesuai"])
+    for who in ("wahyu", "fajar"):
         try:
-            services.act(new, action, who, checks=["jumlah_sesuai_nota", "saldo_cukup", "pos_tersedia"])
+            services.act(new, "verifikasi", who, checks=["jumlah_sesuai_nota", "saldo_cukup", "pos_tersedia"])
         except TatakelolaError as exc:
-            step(f"{who} mencoba '{action}' pada {new}: {exc.message}")
+            step(f"{who} mencoba 'verifikasi' pada {new}: {exc.message}")
+    proposal = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
+        "judul": "Kerja sama konsinyasi keripik tempe dengan UMKM Bu Sumiati",
+        "uraian": "Titip jual 200 bungkus per bulan, bagi hasil 15% untuk koperasi.",
+        "tanggal_rapat": services.today().isoformat(), "jumlah_hadir": "5"},
+        files={"notulen": doc("notulen-konsinyasi.pdf", "Notulen rapat konsinyasi")}).summary.number
+    services.act(proposal, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
+    try:
+        services.act(proposal, "setujui", "rina")
+    except TatakelolaError as exc:
+        step(f"rina mencoba menyetujui usulannya sendiri ({proposal}): {exc.message}")
 
     for report in services.verify(COOP):
         out.print(f"\n[bold green]Jejak persetujuan utuh[/]: {report.size} catatan, "
@@ -169,7 +179,7 @@ def run_demo(directory: Path, out: Console) -> Services:
         f"tatakelola --db {db} case list",
         f"tatakelola --db {db} case show {kas3} --as sri",
         f"tatakelola --db {db} tasks --as sri",
-        f"tatakelola --db {db} case show {new} --as bambang",
+        f"tatakelola --db {db} case show {proposal} --as rina",
         f"tatakelola --db {db} audit verify",
         "tatakelola workflows show pengeluaran_kas --mermaid",
     ):

@@ -75,7 +75,7 @@ def test_consistency_between_two_kept_checkpoints(demo_dir: Path, tmp_path: Path
     leaf = hashlib.sha256(b"\x00" + forged.encode()).hexdigest()
     tamper(copy / "tatakelola.db", f"UPDATE audit_entries SET body = '{forged}', leaf_hash = '{leaf}' WHERE seq = 3")
     bad = run("--db", db, "audit", "consistency", str(old), str(new))
-    assert bad.returncode == 1 and "TIDAK konsisten" in bad.stderr
+    assert bad.returncode == 1 and "TIDAK cocok dengan checkpoint baru" in bad.stderr
     no_traceback(bad)
 
 

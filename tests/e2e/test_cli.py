@@ -52,10 +52,10 @@ def test_the_demo_runs_and_its_trail_verifies(demo_dir: Path) -> None:
 
 
 def test_case_show_tells_what_to_do_and_why_not(demo_dir: Path) -> None:
-    result = run("--db", demo_db(demo_dir), "case", "show", "KAS/2026/0005", "--as", "sri")
+    result = run("--db", demo_db(demo_dir), "case", "show", "RPG/2026/0002", "--as", "rina")
     assert result.returncode == 0
     assert "Yang perlu dilakukan" in result.stdout
-    assert "✘ verifikasi" in result.stdout and "Anda yang mengajukan" in result.stdout
+    assert "✘ setujui" in result.stdout and "Anda yang mengajukan" in result.stdout
 
 
 def copy_demo(demo_dir: Path, tmp_path: Path) -> Path:
@@ -150,10 +150,13 @@ def test_refused_actions_say_why_and_change_nothing(live: tuple[dict[str, str], 
     assert audit_size(env) == before
 
 
-def test_the_submitter_is_refused_with_exit_4(services: Services, files) -> None:
-    number = submitted_kas(services, 900_000, files("n.pdf"), by="sri")
+def test_the_proposer_is_refused_with_exit_4(services: Services, files) -> None:
+    number = services.start_case("keputusan_rapat_pengurus", "kkmp-sentanan", "rina", values={
+        "judul": "Jam buka gerai", "uraian": "07.00-21.00", "tanggal_rapat": "2026-11-20", "jumlah_hadir": "5"},
+        files={"notulen": files("notulen.pdf")}).summary.number
+    services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     env = {"TATAKELOLA_DB": services.settings.db_url, "TATAKELOLA_KEY": str(services.settings.resolved_key_path)}
-    result = run("case", "act", number, "verifikasi", "--as", "sri", "--check", "saldo_cukup", env=env)
+    result = run("case", "act", number, "setujui", "--as", "rina", env=env)
     assert result.returncode == 4 and "Anda yang mengajukan" in result.stderr
 
 

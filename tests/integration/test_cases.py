@@ -158,14 +158,30 @@ def test_a_term_that_has_not_started_does_not_count(services: Services, files, c
     assert services.show(number, None).summary.state == "menunggu_ketua"
 
 
-def test_the_submitter_cannot_verify_their_own_request(services: Services, files) -> None:
-    number = submitted_kas(services, 800_000, files("n.pdf"), by="sri")
+def test_the_submitter_cannot_verify_their_own_application(services: Services, files) -> None:
+    view = services.start_case("penerimaan_anggota", COOP, "rina", values={
+        "nama": "Suwarni", "nik": "3576014507800003", "alamat": "Jl. Empunala 12", "kelurahan_ktp": "Sentanan"},
+        files={"ktp": files("ktp.pdf")})
+    number = view.summary.number
+    services.act(number, "ajukan", "rina", checks=["formulir_ditandatangani", "ktp_terlampir"])
     before = snapshot(services, number)
     with pytest.raises(PermissionDeniedError, match="Anda yang mengajukan"):
-        services.act(number, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+        services.act(number, "periksa", "rina", checks=["ktp_cocok", "domisili_sesuai", "belum_terdaftar"])
     assert snapshot(services, number) == before
-    reason = next(o for o in services.show(number, "sri").options if o.id == "verifikasi").reason
+    reason = next(o for o in services.show(number, "rina").options if o.id == "periksa").reason
     assert reason and "Anda yang mengajukan" in reason
+
+
+def test_a_bendaharas_own_request_goes_to_the_ketua_who_checks_it(services: Services, files) -> None:
+    number = start_kas(services, 300_000, files("n.pdf"), by="sri")
+    services.act(number, "ajukan_ke_ketua", "sri", checks=KAS_DRAFT_CHECKS)
+    assert services.show(number, None).summary.state == "menunggu_ketua"
+    with pytest.raises(PermissionDeniedError):
+        services.act(number, "setujui", "sri")
+    services.act(number, "setujui", "bambang")
+    assert services.show(number, None).summary.state == "disetujui"
+    with pytest.raises(PermissionDeniedError, match="hanya untuk Manajer"):
+        services.act(start_kas(services, 1000, files("m.pdf"), by="sri"), "ajukan", "sri", checks=KAS_DRAFT_CHECKS)
 
 
 def test_the_proposer_cannot_vote_for_their_own_proposal(services: Services, files) -> None:

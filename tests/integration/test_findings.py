@@ -76,9 +76,12 @@ def test_every_kind_of_planted_breach_is_found_and_nothing_else(services: Servic
     # role: sri's term is later corrected to have ended before she verified
     role_case = submitted_kas(services, 300_000, files("r.pdf"))
     services.act(role_case, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
-    # segregation: the bendahara verifies her own request
-    sod_case = submitted_kas(services, 900_000, files("s.pdf"), by="sri")
-    plant(services, sod_case, "verifikasi", "verify", "sri", "bendahara", "menunggu_ketua")
+    # segregation: the sekretaris checks the application she submitted herself
+    sod_case = services.start_case("penerimaan_anggota", COOP, "rina", values={
+        "nama": "Suwarni", "nik": "3576014507800003", "alamat": "Jl. Empunala 12", "kelurahan_ktp": "Sentanan"},
+        files={"ktp": files("ktp.pdf")}).summary.number
+    services.act(sod_case, "ajukan", "rina", checks=["formulir_ditandatangani", "ktp_terlampir"])
+    plant(services, sod_case, "periksa", "verify", "rina", "sekretaris", "keputusan_pengurus")
     # tier: 9 million approved by the ketua alone
     tier_case = submitted_kas(services, 9_000_000, files("t.pdf"))
     services.act(tier_case, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
