@@ -328,7 +328,8 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
         fresh = _case_view(request, user, slug, number)
         return _render_case(request, user, slug, fresh, errors=[], typed={}, headline=exc.message,
                             status=exc.http_status)
-    request.session["flash"] = (f"'{result.action}' tercatat; status kini: {result.state_title}." if result.fired else
+    label = option.label if option is not None else result.action
+    request.session["flash"] = (f"'{label}' tercatat; status kini: {result.state_title}." if result.fired else
                                 f"Suara Anda tercatat ({result.votes} dari {result.needed}).")
     return RedirectResponse(case_url(slug, number) + "?ok=1", status_code=303)
 
