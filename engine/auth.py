@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from functools import lru_cache
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ def check_password(person: Person | None, password: str) -> bool:
     """True when the password matches; constant work whether or not the person exists."""
     if person is None or not person.password_hash:
         with contextlib.suppress(VerificationError):
-            _HASHER.verify(_DUMMY, password)
+            _HASHER.verify(_dummy_hash(), password)
         return False
     try:
         return _HASHER.verify(person.password_hash, password)
@@ -43,7 +44,9 @@ def check_password(person: Person | None, password: str) -> bool:
         return False
 
 
-_DUMMY = _HASHER.hash("tatakelola-dummy-password")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _HASHER.hash("tatakelola-dummy-password")
 
 
 def set_password(session: Session, username: str, password: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,20 @@ _MAX_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class LoadedDefinition:
-    """A validated definition with its source, content hash and YAML positions."""
+    """A validated definition with its source, content hash and (lazily) its YAML positions."""
 
     definition: Definition
     source: str
     sha256: str
     path: str
-    tree: Any
+    _tree: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def tree(self) -> Any:
+        """The round-trip YAML tree with line/column marks, parsed only when a position is needed."""
+        if not self._tree:
+            self._tree.append(parse_yaml(self.source, self.path))
+        return self._tree[0]
 
     @property
     def pinned_ref(self) -> str:
@@ -130,12 +137,24 @@ def load_definition_text(text: str, path: str) -> LoadedDefinition:
     """Parse and validate YAML text. Raises DefinitionError with located problems."""
     if len(text.encode()) > _MAX_BYTES:
         raise DefinitionError([Problem(path, 1, 1, "berkas terlalu besar (maks. 1 MB)")])
-    tree = parse_yaml(text, path)
+    data = _fast_load(text, path)
     try:
-        definition = Definition.model_validate(plain(tree))
+        definition = Definition.model_validate(data)
     except PydanticValidationError as exc:
-        raise DefinitionError(located_problems(tree, exc, path)) from None
-    return LoadedDefinition(definition, text, definition_hash(definition), path, tree)
+        raise DefinitionError(located_problems(parse_yaml(text, path), exc, path)) from None
+    return LoadedDefinition(definition, text, definition_hash(definition), path)
+
+
+def _fast_load(text: str, path: str) -> dict[str, Any]:
+    """Plain data through the C-accelerated safe loader (same YAML 1.2 rules, duplicate keys refused)."""
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError:
+        parse_yaml(text, path)  # the round-trip parser reports the exact position
+        raise
+    if not isinstance(data, dict):
+        raise DefinitionError([Problem(path, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
+    return {str(k): v for k, v in data.items()}
 
 
 def parse_yaml(text: str, path: str) -> CommentedMap:
