@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from functools import lru_cache
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError

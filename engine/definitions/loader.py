@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,16 @@ def _loc_text(loc: Sequence[str | int]) -> str:
 
 
 def load_definition_text(text: str, path: str) -> LoadedDefinition:
-    """Parse and validate YAML text. Raises DefinitionError with located problems."""
+    """Parse and validate YAML text. Raises DefinitionError with located problems.
+
+    Results are cached by (text, path): definitions are immutable data, and every Services
+    (each CLI call, each test) would otherwise parse the same files again.
+    """
+    return _load_cached(text, path)
+
+
+@lru_cache(maxsize=512)
+def _load_cached(text: str, path: str) -> LoadedDefinition:
     if len(text.encode()) > _MAX_BYTES:
         raise DefinitionError([Problem(path, 1, 1, "berkas terlalu besar (maks. 1 MB)")])
     data = _fast_load(text, path)
