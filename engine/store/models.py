@@ -284,3 +284,88 @@ class SigningKey(Base):
     public_key: Mapped[str] = mapped_column(String(100), unique=True)
     verifier_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# -- documents (engine/documents) ----------------------------------------------------------
+
+#: Document tables that only ever grow. Kept apart from APPEND_ONLY_TABLES because migration
+#: 0001 creates triggers for every name in that tuple; 0002 creates these tables' triggers.
+DOCUMENT_APPEND_ONLY_TABLES = ("issued_documents",)
+
+
+class IssuedDocument(Base):
+    """A PDF the engine issued: its number, kind and SHA-256 (append-only register)."""
+
+    __tablename__ = "issued_documents"
+    __table_args__ = (
+        Index("ix_issued_documents_coop_number", "coop_id", "number"),
+        Index("ix_issued_documents_sha256", "sha256"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"))
+    number: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    pages: Mapped[int] = mapped_column(Integer)
+    log_size: Mapped[int | None] = mapped_column(BigInteger)
+    log_root: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Budget(Base):
+    """One RAPB/RK of a cooperative for a financial year (revision 0 = the first plan)."""
+
+    __tablename__ = "budgets"
+    __table_args__ = (UniqueConstraint("coop_id", "year", "revision"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="draf")
+    locked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    case_number: Mapped[str | None] = mapped_column(String(32))
+    source_name: Mapped[str | None] = mapped_column(String(255))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class BudgetLine(Base):
+    """One RAPB line: section, business unit, description and three years of figures."""
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (Index("ix_budget_lines_budget", "budget_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str] = mapped_column(String(4))
+    unit: Mapped[str | None] = mapped_column(String(120))
+    uraian: Mapped[str] = mapped_column(String(300))
+    realisasi: Mapped[int | None] = mapped_column(BigInteger)
+    anggaran: Mapped[int | None] = mapped_column(BigInteger)
+    rencana: Mapped[int | None] = mapped_column(BigInteger)
+    keterangan: Mapped[str | None] = mapped_column(String(500))
+
+
+class WorkPlanItem(Base):
+    """One Rencana Kerja line: field (bidang), programme, activity, target, time, owner."""
+
+    __tablename__ = "work_plan_items"
+    __table_args__ = (Index("ix_work_plan_items_budget", "budget_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    bidang: Mapped[str] = mapped_column(String(16))
+    program: Mapped[str] = mapped_column(String(300))
+    kegiatan: Mapped[str] = mapped_column(String(500))
+    target: Mapped[str | None] = mapped_column(String(300))
+    waktu: Mapped[str | None] = mapped_column(String(120))
+    penanggung_jawab: Mapped[str | None] = mapped_column(String(200))
+
+
+__all__ += ["DOCUMENT_APPEND_ONLY_TABLES", "Budget", "BudgetLine", "IssuedDocument", "WorkPlanItem"]

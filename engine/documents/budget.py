@@ -1,0 +1,292 @@
+"""RAPB and Rencana Kerja as data: line items, totals, Δ%, rencana SHU and its distribution.
+
+Sections of the RAPB: A pendapatan per unit usaha; B1 biaya unit usaha, B2 biaya organisasi,
+B3 biaya bunga, B4 pajak; C rencana SHU (A − B); D pembagian SHU by the percentages of the
+AD (setting ``pembagian_shu``, which must sum to 100); E investasi; F sumber dana.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from engine.errors import FieldProblem, ValidationError
+
+__all__ = [
+    "BIDANG",
+    "DEFAULT_PEMBAGIAN_SHU",
+    "SECTIONS",
+    "BudgetData",
+    "BudgetView",
+    "Line",
+    "PlanItem",
+    "ShuShare",
+    "Totals",
+    "budget_view",
+    "delta_percent",
+    "distribute",
+    "shu_shares",
+]
+
+SECTIONS: dict[str, str] = {
+    "A": "Pendapatan",
+    "B1": "Biaya unit usaha",
+    "B2": "Biaya organisasi",
+    "B3": "Biaya bunga",
+    "B4": "Pajak",
+    "E": "Investasi",
+    "F": "Sumber dana",
+}
+COST_SECTIONS = ("B1", "B2", "B3", "B4")
+
+BIDANG: dict[str, str] = {
+    "organisasi": "Organisasi dan Kelembagaan",
+    "usaha": "Usaha",
+    "keuangan": "Keuangan dan Permodalan",
+}
+
+#: Documented default split of the SHU (percent); a cooperative sets its own in ``pembagian_shu``.
+DEFAULT_PEMBAGIAN_SHU: dict[str, int] = {
+    "cadangan": 30,
+    "jasa_usaha": 25,
+    "jasa_modal": 15,
+    "dana_pengurus_pengawas": 10,
+    "dana_karyawan": 5,
+    "dana_pendidikan": 5,
+    "dana_sosial": 5,
+    "dana_pembangunan_daerah_kerja": 5,
+}
+
+_SHARE_LABELS = {
+    "cadangan": "Dana cadangan",
+    "jasa_usaha": "Jasa usaha (jasa transaksi anggota)",
+    "jasa_anggota": "Jasa anggota",
+    "jasa_transaksi": "Jasa transaksi anggota",
+    "jasa_modal": "Jasa modal (jasa simpanan anggota)",
+    "jasa_simpanan": "Jasa simpanan anggota",
+    "dana_pengurus_pengawas": "Dana pengurus dan pengawas",
+    "pengurus_pengawas": "Dana pengurus dan pengawas",
+    "pengurus": "Dana pengurus",
+    "pengawas": "Dana pengawas",
+    "dana_karyawan": "Dana karyawan",
+    "karyawan": "Dana karyawan",
+    "dana_pendidikan": "Dana pendidikan",
+    "pendidikan": "Dana pendidikan",
+    "dana_sosial": "Dana sosial",
+    "sosial": "Dana sosial",
+    "dana_pembangunan_daerah_kerja": "Dana pembangunan daerah kerja",
+    "pembangunan_daerah_kerja": "Dana pembangunan daerah kerja",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One RAPB line item (amounts in whole rupiah; None = not filled)."""
+
+    section: str
+    unit: str | None
+    uraian: str
+    realisasi: int | None
+    anggaran: int | None
+    rencana: int | None
+    keterangan: str | None = None
+
+    @property
+    def delta(self) -> Decimal | None:
+        """Δ% of the plan against the current year's budget."""
+        return delta_percent(self.anggaran, self.rencana)
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One Rencana Kerja activity."""
+
+    bidang: str
+    program: str
+    kegiatan: str
+    target: str | None = None
+    waktu: str | None = None
+    penanggung_jawab: str | None = None
+
+
+@dataclass(frozen=True)
+class BudgetData:
+    """The RAPB lines and Rencana Kerja items of one cooperative and year."""
+
+    year: int
+    lines: tuple[Line, ...] = ()
+    plan: tuple[PlanItem, ...] = ()
+
+    def section(self, code: str) -> list[Line]:
+        """Lines of one section, in order."""
+        return [line for line in self.lines if line.section == code]
+
+
+def delta_percent(base: int | None, plan: int | None) -> Decimal | None:
+    """(plan − base) / base × 100, one decimal; None when there is no base."""
+    if not base or plan is None:
+        return None
+    return (Decimal(plan - base) * 100 / Decimal(base)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums of the three amount columns."""
+
+    realisasi: int = 0
+    anggaran: int = 0
+    rencana: int = 0
+
+    @classmethod
+    def of(cls, lines: Iterable[Line]) -> Totals:
+        """Sum of lines (empty cells count as zero)."""
+        items = list(lines)
+        return cls(sum(x.realisasi or 0 for x in items), sum(x.anggaran or 0 for x in items),
+                   sum(x.rencana or 0 for x in items))
+
+    def __sub__(self, other: Totals) -> Totals:
+        return Totals(self.realisasi - other.realisasi, self.anggaran - other.anggaran, self.rencana - other.rencana)
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(self.realisasi + other.realisasi, self.anggaran + other.anggaran, self.rencana + other.rencana)
+
+    @property
+    def delta(self) -> Decimal | None:
+        """Δ% of the plan against the current year's budget."""
+        return delta_percent(self.anggaran, self.rencana)
+
+
+@dataclass(frozen=True)
+class ShuShare:
+    """One part of the SHU distribution."""
+
+    key: str
+    label: str
+    percent: Decimal
+    amount: int = 0
+
+
+def _label(key: str) -> str:
+    return _SHARE_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def shu_shares(settings: Mapping[str, Any]) -> list[ShuShare]:
+    """The SHU split from the cooperative's ``pembagian_shu`` setting (default documented above).
+
+    Raises:
+        ValidationError: When a percentage is not a number or they do not sum to 100.
+    """
+    raw = settings.get("pembagian_shu", DEFAULT_PEMBAGIAN_SHU)
+    if not isinstance(raw, Mapping) or not raw:
+        raise ValidationError([FieldProblem("pembagian_shu", "harus berupa daftar bagian dan persentasenya")],
+                              headline="Setting pembagian SHU koperasi tidak sah:")
+    shares: list[ShuShare] = []
+    problems: list[FieldProblem] = []
+    for key, value in raw.items():
+        try:
+            if isinstance(value, bool):
+                raise InvalidOperation
+            percent = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            problems.append(FieldProblem(f"pembagian_shu.{key}", f"'{value}' bukan persentase"))
+            continue
+        if percent < 0:
+            problems.append(FieldProblem(f"pembagian_shu.{key}", "persentase tidak boleh negatif"))
+        shares.append(ShuShare(str(key), _label(str(key)), percent))
+    total = sum((s.percent for s in shares), Decimal(0))
+    if not problems and total != 100:
+        problems.append(FieldProblem("pembagian_shu", f"jumlah persentase {total.normalize():f}%, harus 100%"))
+    if problems:
+        raise ValidationError(problems, headline="Setting pembagian SHU koperasi tidak sah:")
+    return shares
+
+
+def distribute(amount: int, shares: Sequence[ShuShare]) -> list[ShuShare]:
+    """Split ``amount`` by the shares in whole rupiah; the rounding remainder goes to the first share."""
+    if amount <= 0:
+        return [ShuShare(s.key, s.label, s.percent, 0) for s in shares]
+    parts = [int((Decimal(amount) * s.percent / 100).to_integral_value(rounding="ROUND_FLOOR")) for s in shares]
+    if parts:
+        parts[0] += amount - sum(parts)
+    return [ShuShare(s.key, s.label, s.percent, part) for s, part in zip(shares, parts, strict=True)]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Lines of one business unit (or of a section without units), with their subtotal."""
+
+    unit: str | None
+    lines: list[Line]
+    total: Totals
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A printed section: code, title, groups and total."""
+
+    code: str
+    title: str
+    groups: list[Group]
+    total: Totals
+
+    @property
+    def empty(self) -> bool:
+        """True when the section has no lines."""
+        return not any(g.lines for g in self.groups)
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    """Everything the RAPB template prints, computed once."""
+
+    year: int
+    pendapatan: SectionView
+    biaya: list[SectionView]
+    total_biaya: Totals
+    shu: Totals
+    shares: list[ShuShare]
+    investasi: SectionView
+    sumber: SectionView
+    plan: dict[str, list[PlanItem]] = field(default_factory=dict)
+
+    @property
+    def funding_gap(self) -> int:
+        """Planned sources of funds minus planned investment (0 = balanced)."""
+        return self.sumber.total.rencana - self.investasi.total.rencana
+
+    @property
+    def line_count(self) -> int:
+        """Number of RAPB line items."""
+        sections = [self.pendapatan, *self.biaya, self.investasi, self.sumber]
+        return sum(len(g.lines) for s in sections for g in s.groups)
+
+
+def _section(code: str, lines: Sequence[Line], *, by_unit: bool) -> SectionView:
+    groups: list[Group] = []
+    if by_unit:
+        order: dict[str, list[Line]] = {}
+        for line in lines:
+            order.setdefault(line.unit or "Lain-lain", []).append(line)
+        groups = [Group(unit, items, Totals.of(items)) for unit, items in order.items()]
+    elif lines:
+        groups = [Group(None, list(lines), Totals.of(lines))]
+    return SectionView(code, SECTIONS[code], groups, Totals.of(lines))
+
+
+def budget_view(data: BudgetData, settings: Mapping[str, Any]) -> BudgetView:
+    """Compute the RAPB: sections, totals, SHU = pendapatan − biaya, and its distribution."""
+    shares = shu_shares(settings)
+    pendapatan = _section("A", data.section("A"), by_unit=True)
+    biaya = [_section(code, data.section(code), by_unit=code == "B1") for code in COST_SECTIONS]
+    total_biaya = Totals.of(line for code in COST_SECTIONS for line in data.section(code))
+    shu = pendapatan.total - total_biaya
+    plan: dict[str, list[PlanItem]] = {key: [] for key in BIDANG}
+    for item in data.plan:
+        plan.setdefault(item.bidang, []).append(item)
+    return BudgetView(
+        year=data.year, pendapatan=pendapatan, biaya=biaya, total_biaya=total_biaya, shu=shu,
+        shares=distribute(shu.rencana, shares), investasi=_section("E", data.section("E"), by_unit=False),
+        sumber=_section("F", data.section("F"), by_unit=False), plan=plan,
+    )

@@ -1,0 +1,156 @@
+"""Fixtures for the document tests: a document service, decided cases, PDF text and attachments."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
+from sqlalchemy import create_engine
+
+from engine.definitions.registry import Registry
+from engine.demo import DEMO_ORG
+from engine.documents import DocumentService
+from engine.services import Services
+from engine.settings import Settings
+from engine.store.db import normalise_url
+from tests.conftest import ON_POSTGRES, TEST_DB, Clock, FileMaker
+from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
+
+ORG_EXTRA = """
+people:
+  - {username: joko, name: Joko Susilo}
+cooperatives:
+  - slug: kkmp-sentanan
+    name: Koperasi Kelurahan Merah Putih Sentanan
+    city: Kota Mojokerto
+    kelurahan: Sentanan
+    roles:
+      - {person: joko, role: pimpinan_rapat, start: 2026-01-01, note: Pimpinan Rapat Anggota Perencanaan}
+"""
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The shipped workflows, parsed once for the whole session (parsing YAML is the slow part)."""
+    return Registry.shipped()
+
+
+@pytest.fixture
+def services(settings: Settings, clock: Clock, registry: Registry) -> Iterator[Services]:
+    """Like the suite's ``services`` fixture, with the workflows parsed once."""
+    svc = Services(settings, registry=registry, clock=clock)
+    svc.init()
+    svc.import_org(DEMO_ORG)
+    yield svc
+    svc.db.dispose()
+
+
+@pytest.fixture
+def docs(services: Services) -> DocumentService:
+    return DocumentService(services)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Iterator[Services]:
+    """One initialised database with the demo KKMP for a whole test module (read-mostly tests)."""
+    tmp = tmp_path_factory.mktemp("documents")
+    schema = None
+    url = f"sqlite:///{tmp / 'test.db'}"
+    if ON_POSTGRES:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(normalise_url(TEST_DB), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        url = f"{TEST_DB}{'&' if '?' in TEST_DB else '?'}options=-csearch_path%3D{schema}"
+    svc = Services(Settings(db_url=url, key_path=tmp / "signing.key"), registry=registry,
+                   clock=Clock(datetime(2026, 11, 24, 3, 0, tzinfo=UTC)))
+    svc.init()
+    svc.import_org(DEMO_ORG)
+    yield svc
+    svc.db.dispose()
+    if schema is not None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_files(tmp_path_factory: pytest.TempPathFactory) -> FileMaker:
+    return FileMaker(tmp_path_factory.mktemp("uploads"))
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF, whitespace collapsed to single spaces."""
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def attachments(data: bytes) -> dict[str, bytes]:
+    reader = PdfReader(io.BytesIO(data))
+    return {name: contents[0] for name, contents in reader.attachments.items()}
+
+
+def replace_attachment(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
+    """A copy of the PDF in which one embedded file's content is replaced (everything else kept)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    names = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    for i in range(0, len(names), 2):
+        if names[i] == name:
+            stream = names[i + 1].get_object()["/EF"]["/F"].get_object()
+            stream.set_data(change(stream.get_data()))
+            stream[NameObject("/Params")] = stream.get("/Params", {})
+            break
+    else:
+        raise AssertionError(f"no attachment {name}")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def flip(content: bytes, at: int | None = None) -> bytes:
+    """Change one byte (in the middle by default)."""
+    index = len(content) // 2 if at is None else at
+    changed = bytes([content[index] ^ 0x01])
+    return content[:index] + changed + content[index + 1:]
+
+
+def quorum_kas(services: Services, files: Callable[..., Path]) -> str:
+    """KAS/2026/0001: Rp 18.750.000, verified, approved by the ketua, then 2 of 3 pengawas."""
+    number = submitted_kas(services, "18.750.000", files("penawaran.pdf"))
+    services.act(number, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+    services.act(number, "setujui", "bambang", comment="Stok beras menipis.")
+    services.act(number, "setujui_pengawas", "agus", comment="Harga sesuai HET.")
+    services.act(number, "setujui_pengawas", "heru")
+    return number
+
+
+def with_pimpinan_rapat(services: Services, tmp_path: Path) -> None:
+    """Give the demo cooperative a pimpinan Rapat Anggota (joko) for RK/RAPB ratification."""
+    org = tmp_path / "org-extra.yaml"
+    org.write_text(ORG_EXTRA, encoding="utf-8")
+    services.import_org(org)
+
+
+def ratified_rk_rapb(services: Services, files: Callable[..., Path], year: int = 2027, *,
+                     target: int = 2_095_300_000, biaya: int = 1_986_600_000, investasi: int = 59_750_000) -> str:
+    """Run an RK/RAPB case for ``year`` through pengurus, pengawas and the Rapat Anggota."""
+    view = services.start_case("rk_rapb", COOP, "sri", values={
+        "tahun_anggaran": str(year), "jenis": "Rencana awal", "target_pendapatan": str(target),
+        "rencana_biaya": str(biaya), "rencana_investasi": str(investasi)},
+        files={"dokumen_rk": files("rk.pdf"), "dokumen_rapb": files("rapb.pdf")})
+    number = view.summary.number
+    services.act(number, "ajukan", "sri", checks=["evaluasi_tahun_berjalan", "rapb_per_unit"])
+    for who in ("bambang", "dwi", "endang"):
+        services.act(number, "setujui_pengurus", who)
+    for who in ("heru", "nuraini"):
+        services.act(number, "setujui_pengawas", who)
+    services.act(number, "sahkan", "joko", values={
+        "tanggal_rapat_anggota": "2026-11-24", "panggilan_rapat": "Rapat pertama", "jumlah_anggota": "120",
+        "jumlah_hadir": "87"}, checks=["dibahas_dalam_rapat"], files={"berita_acara_ra": files("ba-ra.pdf")})
+    return number

@@ -1,0 +1,181 @@
+"""RAPB and Rencana Kerja: XLSX import with a message per bad cell, export back, totals, SHU split,
+and the lock once the Rapat Anggota ratifies the plan."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.documents import (
+    EXAMPLE_WORKBOOK,
+    DocumentService,
+    Totals,
+    WorkbookError,
+    budget_view,
+    example_budget,
+    read_workbook,
+    rupiah,
+    terbilang,
+    write_workbook,
+)
+from engine.documents.workbook import write_workbook as _write
+from engine.errors import NotFoundError, ValidationError
+from engine.services import Services
+from engine.store.models import Cooperative
+from tests.helpers import COOP
+from tests.integration.documents.conftest import attachments, pdf_text, ratified_rk_rapb, with_pimpinan_rapat
+
+YEAR = 2027
+
+
+def bad_workbook(tmp_path: Path, edits: dict[tuple[str, str], object]) -> Path:
+    book = load_workbook(io.BytesIO(_write(example_budget(YEAR), "KKMP Uji")))
+    for (sheet, cell), value in edits.items():
+        book[sheet][cell] = value
+    path = tmp_path / "rapb.xlsx"
+    book.save(path)
+    return path
+
+
+def all_totals(view) -> list[Totals]:
+    sections = [view.pendapatan, *view.biaya, view.investasi, view.sumber]
+    groups = [g.total for s in sections for g in s.groups]
+    return [*groups, *(s.total for s in sections), view.total_biaya, view.shu]
+
+
+def test_the_shipped_example_workbook_is_what_the_code_generates() -> None:
+    assert EXAMPLE_WORKBOOK.is_file()
+    assert read_workbook(EXAMPLE_WORKBOOK, YEAR) == example_budget(YEAR)
+    assert EXAMPLE_WORKBOOK.read_bytes() == write_workbook(example_budget(YEAR),
+                                                          "Koperasi Kelurahan Merah Putih Sentanan")
+
+
+def test_the_rapb_prints_every_total_in_rupiah_and_the_plan_in_words(docs: DocumentService,
+                                                                       services: Services) -> None:
+    result = docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK)
+    assert (result.lines["A"], result.plan_items, result.status, result.changed) == (9, 12, "draf", True)
+    issued = docs.budget(COOP, YEAR)
+    text = pdf_text(issued.data)
+    assert "RENCANA ANGGARAN PENDAPATAN DAN BELANJA (RAPB)" in text and "RAPD" not in text
+    assert issued.number == "RAPB/2027" and "TAHUN ANGGARAN 2027" in text and "RANCANGAN" in text
+    view = budget_view(example_budget(YEAR), {})
+    for total in all_totals(view):
+        for amount in (total.realisasi, total.anggaran, total.rencana):
+            assert rupiah(amount) in text, rupiah(amount)
+    assert view.shu.rencana == 108_700_000 and "Rp 108.700.000" in text
+    assert f"({terbilang(view.shu.rencana)})" in text and "(dua miliar sembilan puluh lima juta tiga ratus ribu" in text
+    for heading in ("A. PENDAPATAN PER UNIT USAHA", "B1. Biaya unit usaha", "B2. Biaya organisasi",
+                    "B3. Biaya bunga", "B4. Pajak", "C. RENCANA SHU", "E. INVESTASI", "F. SUMBER DANA",
+                    "Realisasi 2025", "Anggaran 2026", "Rencana 2027", "Δ%", "Keterangan"):
+        assert heading in text, heading
+    assert "Gerai Sembako" in text and "+19,9%" in text and "1.380.000.000" in text
+    for share in view.shares:
+        assert share.label in text and rupiah(share.amount) in text
+    assert sum(s.amount for s in view.shares) == view.shu.rencana
+    assert "Rencana investasi seluruhnya tertutup oleh sumber dana" in text
+    assert docs.verify(issued.data).ok
+
+
+def test_the_rencana_kerja_prints_its_three_fields_and_every_activity(docs: DocumentService) -> None:
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK)
+    issued = docs.work_plan(COOP, YEAR)
+    text = pdf_text(issued.data)
+    assert issued.number == "RK/2027" and "RENCANA KERJA" in text
+    for title in ("1. Organisasi dan Kelembagaan", "2. Usaha", "3. Keuangan dan Permodalan"):
+        assert title in text
+    for item in example_budget(YEAR).plan:
+        assert item.kegiatan in text
+    assert "Rp 2.095.300.000" in text
+
+
+def test_every_bad_cell_is_named_with_its_sheet_and_what_is_wrong(tmp_path: Path, docs: DocumentService) -> None:
+    path = bad_workbook(tmp_path, {
+        ("Pendapatan", "D7"): "satu juta",
+        ("Pendapatan", "E6"): 1250.5,
+        ("Biaya", "B8"): "B9 Biaya lain",
+        ("Investasi", "E5"): -5000,
+        ("Sumber Dana", "C4"): "Realisasi 2024",
+    })
+    with pytest.raises(WorkbookError) as caught:
+        docs.import_budget(COOP, YEAR, path)
+    said = str(caught.value)
+    assert "Sheet 'Pendapatan', sel D7: 'satu juta' bukan angka rupiah" in said
+    assert "Sheet 'Pendapatan', sel E6: '1250.5' bukan rupiah utuh" in said
+    assert "Sheet 'Biaya', sel B8: kelompok 'B9 Biaya lain' tidak dikenal" in said
+    assert "Sheet 'Investasi', sel E5: '-5000' negatif" in said
+    assert "Sheet 'Sumber Dana', sel C4: judul kolom 'Realisasi 2024' tidak sesuai" in said
+    assert len(caught.value.problems) == 5
+    with pytest.raises(NotFoundError):
+        docs.budget(COOP, YEAR)  # nothing was imported
+
+
+def test_amounts_typed_as_people_type_them_are_understood(tmp_path: Path) -> None:
+    path = bad_workbook(tmp_path, {("Pendapatan", "F5"): "Rp 1.380.000.000", ("Pendapatan", "E5"): "1150000000",
+                                   ("Pendapatan", "D5"): " 310.000.000 "})
+    assert read_workbook(path, YEAR) == example_budget(YEAR)
+
+
+def test_a_workbook_without_the_required_sheets_is_refused(tmp_path: Path) -> None:
+    book = load_workbook(io.BytesIO(_write(example_budget(YEAR), "KKMP Uji")))
+    del book["Biaya"]
+    path = tmp_path / "tanpa-biaya.xlsx"
+    book.save(path)
+    with pytest.raises(WorkbookError, match="Sheet 'Biaya': tidak ada di berkas"):
+        read_workbook(path, YEAR)
+    (tmp_path / "bukan.xlsx").write_bytes(b"bukan excel")
+    with pytest.raises(WorkbookError, match="bukan buku kerja Excel"):
+        read_workbook(tmp_path / "bukan.xlsx", YEAR)
+
+
+def test_export_writes_back_the_layout_that_import_reads(docs: DocumentService, tmp_path: Path) -> None:
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK)
+    exported = docs.export_budget(COOP, YEAR)
+    assert read_workbook(exported, YEAR) == example_budget(YEAR)
+    assert exported == docs.export_budget(COOP, YEAR)
+    path = tmp_path / "kembali.xlsx"
+    path.write_bytes(exported)
+    again = docs.import_budget(COOP, YEAR, path)
+    assert not again.changed and again.revision == 0
+    sheet = load_workbook(io.BytesIO(exported))["Pendapatan"]
+    assert [c.value for c in sheet[4]] == ["No", "Unit Usaha", "Uraian", "Realisasi 2025", "Anggaran 2026",
+                                           "Rencana 2027", "Keterangan"]
+
+
+def test_the_shu_split_must_sum_to_one_hundred_percent(docs: DocumentService, services: Services) -> None:
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK)
+    with services.db.session() as session:
+        coop = session.query(Cooperative).filter_by(slug=COOP).one()
+        coop.settings = {**coop.settings, "pembagian_shu": {"cadangan": 40, "jasa_usaha": 40, "pendidikan": 25}}
+    with pytest.raises(ValidationError, match="jumlah persentase 105%, harus 100%"):
+        docs.budget(COOP, YEAR)
+    with services.db.session() as session:
+        coop = session.query(Cooperative).filter_by(slug=COOP).one()
+        coop.settings = {**coop.settings, "pembagian_shu": {"cadangan": 40, "jasa_usaha": 35, "jasa_modal": 25}}
+    text = pdf_text(docs.budget(COOP, YEAR).data)
+    assert "Rp 43.480.000" in text and "Rp 38.045.000" in text and "Rp 27.175.000" in text
+
+
+def test_a_ratified_plan_is_locked_and_printed_as_ratified(docs: DocumentService, services: Services, files,
+                                                          tmp_path: Path) -> None:
+    with_pimpinan_rapat(services, tmp_path)
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK)
+    case = ratified_rk_rapb(services, files)
+    issued = docs.budget(COOP, YEAR)
+    text = pdf_text(issued.data)
+    assert "DISAHKAN" in text and case in text and "24 November 2026" in text
+    assert "Joko Susilo" in text  # the pimpinan rapat who recorded the ratification
+    embedded = attachments(issued.data)["entries.jsonl"].decode().splitlines()
+    assert len(embedded) == 8 and all(f'"case":"{case}"' in line for line in embedded)
+    changed = bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000})
+    with pytest.raises(ValidationError, match="sudah disahkan"):
+        docs.import_budget(COOP, YEAR, changed)
+    services.start_case("rk_rapb", COOP, "sri", values={
+        "tahun_anggaran": str(YEAR), "jenis": "Revisi", "target_pendapatan": "2215300000",
+        "rencana_biaya": "1986600000", "rujukan_pengesahan": case, "alasan_revisi": "Harga beras naik",
+        "nilai_perubahan": "120000000"})
+    revised = docs.import_budget(COOP, YEAR, changed)
+    assert (revised.revision, revised.status) == (1, "draf")
+    assert docs.budget(COOP, YEAR).number == "RAPB/2027/R1"

@@ -1,0 +1,118 @@
+"""The Berita Acara of a decided case: what, who in which role, when, votes, amounts in figures and words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+
+from engine.documents import DocumentService, IssuedPdf
+from engine.errors import ValidationError
+from engine.services import Services
+from engine.store.models import IssuedDocument
+from tests.conftest import ON_POSTGRES
+from tests.helpers import KAS_DRAFT_CHECKS, start_kas, submitted_kas
+from tests.integration.documents.conftest import attachments, pdf_text, quorum_kas
+
+
+@pytest.fixture(scope="module")
+def shared_docs(shared: Services) -> DocumentService:
+    return DocumentService(shared)
+
+
+@pytest.fixture(scope="module")
+def decided(shared: Services, shared_docs: DocumentService, shared_files) -> tuple[str, IssuedPdf]:
+    """KAS/2026/0001 decided by quorum (entries #1-#6) and its Berita Acara."""
+    number = quorum_kas(shared, shared_files)
+    return number, shared_docs.minutes(number)
+
+
+def test_the_berita_acara_says_what_was_decided_by_whom_in_which_role_and_when(
+        decided: tuple[str, IssuedPdf]) -> None:
+    _, issued = decided
+    assert issued.number == "BA-KAS-2026-0001" and issued.filename == "BA-KAS-2026-0001.pdf"
+    body = pdf_text(issued.data)
+    assert "BERITA ACARA" in body and "PERSETUJUAN PENGELUARAN KAS" in body and "Nomor: BA-KAS-2026-0001" in body
+    assert "Pembelian keperluan gerai" in body and "Toko Maju" in body
+    assert "Rp 18.750.000" in body
+    assert "(delapan belas juta tujuh ratus lima puluh ribu rupiah)" in body
+    assert "Selasa" in body and "tanggal dua puluh empat bulan November tahun dua ribu dua puluh enam" in body
+    assert "24 November 2026 pukul 10.00 WIB" in body
+    for name, role in (("Fajar Nugroho", "Manajer / Pengelola"), ("Sri Handayani", "Bendahara"),
+                       ("Bambang Sutrisno", "Ketua Pengurus"), ("Agus Santoso, S.Sos.", "Pengawas"),
+                       ("Heru Wibowo", "Pengawas")):
+        assert name in body and role in body
+    assert "Stok beras menipis." in body and "Harga sesuai HET." in body
+    assert "2 dari 2" in body and "kuorum tercapai" in body
+    for caption in ("Diajukan oleh", "Diverifikasi oleh", "Disetujui oleh"):
+        assert caption in body
+    assert "Mojokerto, 24 November 2026" in body
+
+
+def test_a_rejection_is_minuted_with_its_reason(shared_docs: DocumentService, shared: Services,
+                                                shared_files) -> None:
+    number = submitted_kas(shared, 300_000, shared_files("n.pdf"))
+    shared.act(number, "tolak", "sri", comment="Nota tidak sah.")
+    body = pdf_text(shared_docs.minutes(number).data)
+    assert "DITOLAK" in body and "Nota tidak sah." in body and "Ditolak oleh" in body
+    assert "Rp 300.000" in body and "(tiga ratus ribu rupiah)" in body
+
+
+def test_a_case_without_a_decision_has_no_berita_acara(shared_docs: DocumentService, shared: Services,
+                                                       shared_files) -> None:
+    number = start_kas(shared, 100_000, shared_files("u.pdf"))
+    shared.act(number, "ajukan", "fajar", checks=KAS_DRAFT_CHECKS)
+    with pytest.raises(ValidationError, match="belum memuat keputusan"):
+        shared_docs.minutes(number)
+
+
+def test_the_decision_entries_proofs_checkpoint_and_key_are_embedded(decided: tuple[str, IssuedPdf],
+                                                                   shared: Services) -> None:
+    number, issued = decided
+    files_in = attachments(issued.data)
+    assert set(files_in) == {"entries.jsonl", "proofs.json", "checkpoint.txt", "verifier-key.txt", "manifest.json"}
+    entries = files_in["entries.jsonl"].decode().splitlines()
+    assert [json.loads(e)["case"] for e in entries] == [number] * 6
+    proofs = json.loads(files_in["proofs.json"])
+    assert [p["seq"] for p in proofs] == [1, 2, 3, 4, 5, 6] and all(p["tree_size"] == 6 for p in proofs)
+    assert files_in["checkpoint.txt"].decode().startswith("tatakelola/kkmp-sentanan\n6\n")
+    assert files_in["verifier-key.txt"].decode().strip() == shared.signer.verifier_key
+    body = pdf_text(issued.data)
+    assert f"Jejak: 6 catatan, akar {proofs[0]['root'][:32]}" in body
+
+
+def test_the_same_case_prints_the_same_bytes_even_after_the_log_grows(
+        decided: tuple[str, IssuedPdf], shared_docs: DocumentService, shared: Services, shared_files) -> None:
+    number, first = decided
+    submitted_kas(shared, 50_000, shared_files("later.pdf"))  # more entries after the decision
+    second = shared_docs.minutes(number)
+    assert first.data == second.data
+
+
+def test_source_date_epoch_fixes_the_printed_and_embedded_dates(
+        decided: tuple[str, IssuedPdf], shared_docs: DocumentService, monkeypatch: pytest.MonkeyPatch) -> None:
+    number, _ = decided
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    first, second = shared_docs.minutes(number), shared_docs.minutes(number)
+    assert first.data == second.data
+    assert b"D:20260101000000" in first.data or b"2026-01-01T00:00:00Z" in first.data
+
+
+def test_every_issued_pdf_is_recorded_with_its_sha256(decided: tuple[str, IssuedPdf], shared: Services) -> None:
+    number, issued = decided
+    with shared.db.session() as session:
+        row = session.scalars(select(IssuedDocument).where(IssuedDocument.sha256 == issued.sha256)).one()
+    assert (row.kind, row.sha256, row.pages, row.log_size) == ("berita_acara", issued.sha256, issued.pages, 6)
+    assert row.subject == number and row.size == len(issued.data)
+
+
+def test_the_register_of_issued_documents_is_append_only(decided: tuple[str, IssuedPdf], shared: Services) -> None:
+    with pytest.raises(Exception, match="append-only"), shared.db.db_engine.begin() as conn:
+        conn.execute(text("UPDATE issued_documents SET sha256 = 'x'"))
+    statement = "DELETE FROM issued_documents"
+    with pytest.raises(Exception, match="append-only"), shared.db.db_engine.begin() as conn:
+        conn.execute(text(statement))
+    if ON_POSTGRES:
+        with pytest.raises(Exception, match="append-only"), shared.db.db_engine.begin() as conn:
+            conn.execute(text("TRUNCATE issued_documents"))
