@@ -31,7 +31,7 @@ def _advances(bold: bool) -> tuple[dict[int, float], float] | None:
     if path is None:
         return None
     try:
-        from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+        from fontTools.ttLib import TTFont
 
         font = TTFont(str(path), lazy=True)
         units = float(font["head"].unitsPerEm)
