@@ -115,8 +115,10 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
         return render_error(request, 500, "Terjadi kesalahan tak terduga. Tidak ada perubahan yang disimpan.")
 
     from engine.web.api import router as api_router
+    from engine.web.documents import router as documents_router
     from engine.web.pages import router as pages_router
 
+    app.include_router(documents_router)
     app.include_router(pages_router)
     app.include_router(api_router)
     return app

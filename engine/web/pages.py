@@ -274,7 +274,11 @@ def _render_case(request: Request, user: User, slug: str, view: CaseView, errors
             .join(Case, Case.id == Attachment.case_id).join(Cooperative, Cooperative.id == Case.coop_id)
             .where(Cooperative.slug == slug, Case.number == view.summary.number)
             .order_by(Attachment.uploaded_at)).all()
-    return page(request, "case.html", user, status=status, view=view, slug=slug, inputs=inputs,
+    from engine.web.documents import issued_for_case
+
+    issued, decided = issued_for_case(request, slug, view.summary.number)
+    return page(request, "case.html", user, status=status, view=view, slug=slug, inputs=inputs, issued=issued,
+                decided=decided,
                 field_errors=field_errors, general=general, typed=typed, headline=headline,
                 checks=[(c, labels.get(c, c)) for c in checks], ticked=ticked or set(), comment=comment,
                 files=files, attachments=attachments, message=message,

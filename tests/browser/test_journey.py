@@ -1,4 +1,5 @@
-"""A bendahara submits on a laptop, the ketua approves on a phone, the pengawas checks the trail."""
+"""A bendahara submits on a laptop, the ketua approves on a phone, the pengawas checks the trail
+and downloads the Berita Acara."""
 
 from __future__ import annotations
 
@@ -78,5 +79,14 @@ def test_a_spending_request_from_submission_to_trail(chromium, live_server: str,
     saved = download.value.path()
     assert saved is not None and Path(saved).read_text().startswith("tatakelola/kkmp-sentanan\n")
     shot(page, "5-pengawas-jejak")
+    page.goto(base + f"/k/kkmp-sentanan/kasus/{number}")
+    with page.expect_download() as download:
+        page.click("text=Unduh Berita Acara (PDF)")
+    minutes = download.value.path()
+    assert minutes is not None and Path(minutes).read_bytes().startswith(b"%PDF")
+    assert download.value.suggested_filename == "BA-" + number.replace("/", "-") + ".pdf"
+    page.reload()
+    assert "BA-" + number.replace("/", "-") in page.inner_text("main")  # the issued document is listed
+    shot(page, "6-pengawas-berita-acara")
     context.close()
     assert web_services.show(number, None).summary.state == "disetujui"

@@ -34,6 +34,10 @@ GET_ROUTES = [
     ("/k/{own}/temuan", AUDITORS),
     ("/k/{other}/jejak", {"ratna"}),
     ("/dinas", {"ratna"}),
+    ("/k/{own}/dokumen", MEMBERS),
+    ("/k/{own}/kasus/{case}/berita-acara.pdf", MEMBERS),
+    ("/prosedur/pengeluaran_kas/sop.pdf?koperasi={own}", MEMBERS),
+    ("/k/{own}/laporan-pengawas.pdf?dari=2026-11-01&sampai=2026-11-30", AUDITORS),
     ("/prosedur/pengeluaran_kas", MEMBERS | {"hadi"}),
     ("/api/tugas", MEMBERS | {"hadi"}),
     ("/api/koperasi/{own}/kasus/{case}", MEMBERS),
@@ -72,6 +76,7 @@ def test_a_pengurus_of_one_kkmp_sees_nothing_of_another(as_user, case: str) -> N
 
 POSTS = [
     "/logout", "/akun/sandi", "/k/{own}/mulai", "/k/{own}/kasus/{case}/aksi", "/k/{own}/jejak/verifikasi",
+    "/k/{own}/dokumen/rapb",
 ]
 
 

@@ -1,0 +1,159 @@
+"""Document pages: SOP PDFs, Berita Acara, Buku SOP, RK/RAPB (with XLSX upload), audit report."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from engine.errors import FieldProblem, TatakelolaError, ValidationError
+from engine.store.models import Case, CaseEvent, Cooperative, IssuedDocument
+from engine.web.pages import AUDITORS, _form, page
+from engine.web.security import current_user, require_member, require_role, services_of
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
+PLANNERS = ("ketua", "sekretaris", "bendahara", "manajer", "pengurus")
+
+
+def _documents(request: Request) -> Any:
+    from engine.documents import DocumentService
+
+    return DocumentService(services_of(request))
+
+
+def _pdf(issued: Any) -> Response:
+    return Response(issued.data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{issued.filename}"'})
+
+
+def _year(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise HTTPException(422, "Tahun tidak sah.")
+    return int(value)
+
+
+@router.get("/prosedur/{workflow}/sop.pdf")
+def sop_pdf(request: Request, workflow: str, koperasi: str | None = None) -> Response:
+    user = current_user(request)
+    assert user is not None
+    if koperasi:
+        require_member(user, koperasi)
+    return _pdf(_documents(request).sop(workflow, koperasi))
+
+
+@router.get("/k/{slug}/kasus/{prefix}/{year}/{seq}/berita-acara.pdf")
+def minutes_pdf(request: Request, slug: str, prefix: str, year: str, seq: str) -> Response:
+    user = current_user(request)
+    assert user is not None
+    require_member(user, slug)
+    return _pdf(_documents(request).minutes(f"{prefix}/{year}/{seq}", slug))
+
+
+def issued_for_case(request: Request, slug: str, number: str) -> tuple[list[IssuedDocument], bool]:
+    """Documents issued about a case, and whether it has a decision to minute."""
+    services = services_of(request)
+    with services.db.session() as session:
+        coop = session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+        if coop is None:
+            return [], False
+        issued = list(session.scalars(select(IssuedDocument).where(
+            IssuedDocument.coop_id == coop.id, IssuedDocument.subject == number).order_by(IssuedDocument.issued_at)))
+        decided = session.scalar(select(CaseEvent.id).join(Case, Case.id == CaseEvent.case_id).where(
+            Case.coop_id == coop.id, Case.number == number, CaseEvent.kind != "start").limit(1)) is not None
+        return issued, decided
+
+
+@router.get("/k/{slug}/dokumen", response_class=HTMLResponse)
+def documents_page(request: Request, slug: str) -> Response:
+    user = current_user(request)
+    assert user is not None
+    member = require_member(user, slug)
+    services = services_of(request)
+    return page(request, "documents.html", user, member=member, year=services.today().year + 1,
+                today=services.today(), auditor=bool(member.roles & set(AUDITORS)),
+                planner=bool(member.roles & set(PLANNERS)), result=None, problems=[], headline=None)
+
+
+@router.get("/k/{slug}/dokumen/{kind}.pdf")
+def plan_pdf(request: Request, slug: str, kind: str, tahun: str | None = None) -> Response:
+    user = current_user(request)
+    assert user is not None
+    require_member(user, slug)
+    documents = _documents(request)
+    year = _year(tahun, services_of(request).today().year + 1)
+    if kind == "buku-sop":
+        return _pdf(documents.book(slug))
+    if kind == "rencana-kerja":
+        return _pdf(documents.work_plan(slug, year))
+    if kind in ("rapb", "rapd"):
+        return _pdf(documents.budget(slug, year))
+    raise HTTPException(404, "Dokumen tidak dikenal.")
+
+
+@router.get("/k/{slug}/dokumen/rapb.xlsx")
+def budget_xlsx(request: Request, slug: str, tahun: str | None = None, contoh: int = 0) -> Response:
+    user = current_user(request)
+    assert user is not None
+    require_member(user, slug)
+    year = _year(tahun, services_of(request).today().year + 1)
+    data = _documents(request).export_budget(slug, year, example=bool(contoh))
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="RAPB-{slug}-{year}.xlsx"'})
+
+
+@router.post("/k/{slug}/dokumen/rapb")
+async def budget_upload(request: Request, slug: str) -> Response:
+    user = current_user(request)
+    assert user is not None
+    member = require_role(user, slug, *PLANNERS)
+    form = await _form(request)
+    services = services_of(request)
+    context: dict[str, Any] = {"member": member, "today": services.today(), "auditor": bool(
+        member.roles & set(AUDITORS)), "planner": True, "result": None, "problems": [], "headline": None}
+    try:
+        year = _year(str(form.get("tahun", "")), services.today().year + 1)
+        context["year"] = year
+        upload = form.get("berkas")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationError([FieldProblem("berkas", "pilih berkas XLSX")])
+        if not upload.filename.lower().endswith(".xlsx"):
+            raise ValidationError([FieldProblem("berkas", "hanya berkas .xlsx (Excel) yang diterima")])
+        content = await upload.read(MAX_WORKBOOK_BYTES + 1)
+        if len(content) > MAX_WORKBOOK_BYTES:
+            raise ValidationError([FieldProblem("berkas", "berkas terlalu besar (maksimal 5 MB)")])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.filename).name
+            path.write_bytes(content)
+            context["result"] = _documents(request).import_budget(slug, year, path)
+    except ValidationError as exc:
+        context.update(problems=[str(p) for p in exc.problems], headline=exc.message.split("\n")[0])
+        return page(request, "documents.html", user, status=422, **context)
+    except TatakelolaError as exc:
+        context.update(headline=exc.message)
+        return page(request, "documents.html", user, status=exc.http_status, **context)
+    return page(request, "documents.html", user, **context)
+
+
+@router.get("/k/{slug}/laporan-pengawas.pdf")
+def audit_report_pdf(request: Request, slug: str, dari: str, sampai: str) -> Response:
+    user = current_user(request)
+    assert user is not None
+    require_role(user, slug, *AUDITORS)
+    try:
+        start, end = date.fromisoformat(dari), date.fromisoformat(sampai)
+    except ValueError:
+        raise HTTPException(422, "Tanggal tidak sah; pakai TTTT-BB-HH.") from None
+    if end < start:
+        raise HTTPException(422, "Tanggal akhir sebelum tanggal awal.")
+    return _pdf(_documents(request).audit_report(slug, start, end))
