@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit.findings import find
 from engine.audit.keys import Signer as KeySigner
 from engine.documents.audit_report import audit_number, audit_view
 from engine.documents.budget import SECTIONS, BudgetData, budget_view
@@ -182,6 +183,8 @@ class DocumentService:
                 return {k: v.title for k, v in self.services.pinned(record).definition.states.items()}
 
             view = audit_view(session, coop, start, end, self.services.tz, titles, states)
+            temuan = [f.to_json() for f in find(session, coop, self.services.pinned, start=start, end=end,
+                                                now=self.services.clock(), tz=self.services.tz).findings]
             log = self._log(session, coop, view.seqs, at_size=view.proof_size)
             org = OrgInfo.of(coop)
             pengawas = [signer_for(session, coop, "ketua_pengawas", end, caption="Diterima oleh")]
@@ -194,7 +197,8 @@ class DocumentService:
         meta = DocMeta(number, "laporan_audit", title, f"{start.isoformat()}..{end.isoformat()}", org.name,
                        f"{org.name} · {title}", document_time(view.checked_at))
         evidence = Evidence(number, "laporan_audit", title, coop.slug, meta.subject, log)
-        context = {"org": org, "a": view, "signers": pengawas, "place_date": f"{org.town}, {tanggal(day)}"}
+        context = {"org": org, "a": view, "signers": pengawas, "place_date": f"{org.town}, {tanggal(day)}",
+                   "temuan": temuan}
         issued = render_document("laporan_audit.html", meta, evidence, context)
         return self._finish(issued, coop_id, meta.subject, record=True)
 

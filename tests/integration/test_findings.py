@@ -166,3 +166,35 @@ def test_a_finding_opens_one_follow_up_case_that_ends_on_the_trail(services: Ser
     assert [e.action for e in view.history][-1] == "nyatakan_selesai"
     [report] = services.verify(COOP)
     assert report.ok
+
+
+def test_spending_is_checked_against_the_ratified_rapb(services: Services, files) -> None:
+    from engine.store.models import Budget, BudgetLine
+
+    now = services.clock()
+    with services.db.session() as session:
+        coop = session.scalar(select(Cooperative).where(Cooperative.slug == COOP))
+        assert coop is not None
+        budget = Budget(coop_id=coop.id, year=2026, revision=0, status="disahkan", locked_at=now,
+                        case_number="RKRAPB/2026/0001", created_at=now, updated_at=now)
+        session.add(budget)
+        session.flush()
+        session.add(BudgetLine(coop_id=coop.id, budget_id=budget.id, position=1, section="B2", unit=None,
+                               uraian="Alat tulis kantor", realisasi=None, anggaran=None, rencana=250_000))
+        session.add(BudgetLine(coop_id=coop.id, budget_id=budget.id, position=2, section="A", unit=None,
+                               uraian="Pemeliharaan sarana", realisasi=None, anggaran=None, rencana=9_000_000))
+    within = submitted_kas(services, 200_000, files("a.pdf"))
+    services.act(within, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+    services.act(within, "bayar", "sri", checks=KAS_PAY_CHECKS, files={"kuitansi": files("k1.pdf")})
+    assert services.findings(COOP).findings == []
+    over = submitted_kas(services, 100_000, files("b.pdf"))
+    services.act(over, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+    services.act(over, "bayar", "sri", checks=KAS_PAY_CHECKS, files={"kuitansi": files("k2.pdf")})
+    income_pos = start_kas(services, 100_000, files("c.pdf"), pos="Pemeliharaan sarana")
+    services.act(income_pos, "ajukan", "fajar", checks=KAS_DRAFT_CHECKS)
+    services.act(income_pos, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+    services.act(income_pos, "bayar", "sri", checks=KAS_PAY_CHECKS, files={"kuitansi": files("k3.pdf")})
+    found = {f.case: f.message for f in services.findings(COOP).findings if f.rule == "rapb"}
+    assert "melebihi anggaran Rp 250.000" in found[over]
+    assert "tidak ada di RAPB 2026" in found[income_pos]  # an income line is not a spending line
+    assert within not in found

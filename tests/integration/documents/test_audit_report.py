@@ -60,3 +60,16 @@ def test_a_tampered_trail_is_reported_as_not_intact(docs: DocumentService, servi
 def test_a_period_that_ends_before_it_starts_is_refused(docs: DocumentService) -> None:
     with pytest.raises(ValidationError, match="Periode tidak sah"):
         docs.audit_report(COOP, date(2026, 11, 30), date(2026, 11, 1))
+
+
+def test_the_report_lists_the_audit_findings_of_the_period(docs: DocumentService, services: Services, files,
+                                                          clock) -> None:
+    from tests.helpers import KAS_VERIFY_CHECKS
+
+    clean = docs.audit_report(COOP, *NOVEMBER)
+    assert "Tidak ada temuan" in pdf_text(clean.data)
+    late = submitted_kas(services, 200_000, files("late.pdf"))
+    clock.advance(days=5)
+    services.act(late, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
+    text = pdf_text(docs.audit_report(COOP, *NOVEMBER).data)
+    assert "II. Temuan audit" in text and "Langkah melewati tenggat" in text and late in text
