@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -181,16 +181,6 @@ def _verified_checkpoint(note: str, keys: Sequence[SigningKey], which: str) -> N
         except NoteError:
             continue
     raise AuditIntegrityError(f"Checkpoint {which} tidak bertanda tangan sah oleh kunci yang terdaftar.")
-
-
-def _working_days_after(start: datetime, days: int, tz: ZoneInfo) -> datetime:
-    local = start.astimezone(tz)
-    added = 0
-    while added < days:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            added += 1
-    return local.astimezone(start.tzinfo)
 
 
 class Services:
@@ -657,15 +647,7 @@ class Services:
     def _summary(self, coop: Cooperative, case: Case, d: Definition) -> CaseSummary:
         state = d.states[case.state]
         since = as_utc(case.state_since)
-        due = None
-        if state.deadline is not None and not state.final:
-            unit, amount = state.deadline.unit, state.deadline.amount
-            if unit == "jam":
-                due = since + timedelta(hours=amount)
-            elif unit == "hari":
-                due = since + timedelta(days=amount)
-            else:
-                due = _working_days_after(since, amount, self.tz)
+        due = state.deadline.due(since, self.tz) if state.deadline is not None and not state.final else None
         return CaseSummary(case.number, coop.slug, d.id, d.title, case.state, state.status_label or state.title,
                            state.final, since, due, bool(due and self.clock() > due))
 

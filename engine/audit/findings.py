@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.expr import GuardError
 from engine.definitions.loader import LoadedDefinition
-from engine.definitions.model import Deadline, Definition
+from engine.definitions.model import Definition
 from engine.machine import machine_for
 from engine.policy import History, excluded_by_segregation, quorum_needed, roles_on
 from engine.roles import role_label
@@ -92,19 +92,6 @@ class FindingsReport:
     cases_checked: int = 0
     decisions_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
-
-
-def _due(since: datetime, deadline: Deadline, tz: ZoneInfo) -> datetime:
-    if deadline.unit == "jam":
-        return since + timedelta(hours=deadline.amount)
-    if deadline.unit == "hari":
-        return since + timedelta(days=deadline.amount)
-    local, added = since.astimezone(tz), 0
-    while added < deadline.amount:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            added += 1
-    return local.astimezone(since.tzinfo)
 
 
 def find(
@@ -225,7 +212,7 @@ def _case_findings(
         if fired:
             state = d.states.get(e.from_state)
             if check and state is not None and state.deadline is not None:
-                due = _due(entered, state.deadline, tz)
+                due = state.deadline.due(entered, tz)
                 if at > due:
                     late = at - due
                     out.append(Finding("tenggat", "sedang" if late < timedelta(days=7) else "tinggi",

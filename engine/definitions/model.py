@@ -7,7 +7,7 @@ the state machine, the approval trail and the printed SOP (Permenpan-RB 35/2012)
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -160,6 +160,19 @@ class Deadline(_Strict):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit}"
+
+    def due(self, since: datetime, tz: tzinfo) -> datetime:
+        """When a step entered at ``since`` is due; working days skip Saturdays and Sundays."""
+        if self.unit == "jam":
+            return since + timedelta(hours=self.amount)
+        if self.unit == "hari":
+            return since + timedelta(days=self.amount)
+        local, added = since.astimezone(tz), 0
+        while added < self.amount:
+            local += timedelta(days=1)
+            if local.weekday() < 5:
+                added += 1
+        return local.astimezone(since.tzinfo)
 
 
 class State(_Strict):
