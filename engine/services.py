@@ -699,8 +699,8 @@ class Services:
                 day: date, history: History, context: Mapping[str, Any], settings: Mapping[str, Any]) -> ActionOption:
         machine = machine_for(self.pinned(session.get_one(DefinitionRecord, case.definition_id)))
         try:
-            action = machine.select(case.state, first.id, context) or first
-            guard_ok = machine.select(case.state, first.id, context) is not None
+            selected = machine.select(case.state, first.id, context)
+            action, guard_ok = selected or first, selected is not None
         except GuardError:
             action, guard_ok = first, True  # decided once the data is filled in
         needed = quorum_needed(action, settings)
