@@ -199,16 +199,15 @@ def set_demo_passwords(services: Services) -> list[tuple[str, str, str]]:
 
     rows: list[tuple[str, str, str]] = []
     today = services.today()
-    for path in (DEMO_ORG, DEMO_CITY):
-        org = load_org(path)
-        names = {p.username: p.name for p in org.people}
+    orgs = [load_org(DEMO_ORG), load_org(DEMO_CITY)]
+    terms = [(c.slug, t) for org in orgs for c in org.cooperatives for t in c.roles]
+    for org in orgs:
         for person in org.people:
             if any(r[0] == person.username for r in rows):
                 continue
             services.set_password(person.username, demo_password(person.username))
-            held = [f"{role_label(t.role)} {c.slug.removeprefix('kkmp-').title()}"
-                    for c in load_org(DEMO_ORG).cooperatives + load_org(DEMO_CITY).cooperatives
-                    for t in c.roles if t.person == person.username and t.start <= today
-                    and (t.end is None or today <= t.end) and t.role != "anggota"]
-            rows.append((person.username, names[person.username], ", ".join(dict.fromkeys(held)) or "Anggota"))
+            held = [f"{role_label(t.role)} {slug.removeprefix('kkmp-').title()}" for slug, t in terms
+                    if t.person == person.username and t.start <= today and (t.end is None or today <= t.end)
+                    and t.role != "anggota"]
+            rows.append((person.username, person.name, ", ".join(dict.fromkeys(held)) or "Anggota"))
     return rows

@@ -12,8 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from engine.web.queries import authenticate
-from engine.web.security import check_csrf, csrf_token, current_user, require_member, require_role, services_of
+from engine.web.security import (
+    LoginRefused,
+    check_csrf,
+    csrf_token,
+    current_user,
+    log_in,
+    require_member,
+    require_role,
+    services_of,
+)
 
 __all__ = ["router"]
 
@@ -73,18 +81,11 @@ def _jsonable(value: Any) -> Any:
 def api_login(request: Request, body: LoginIn) -> LoginOut:
     from fastapi import HTTPException
 
-    throttle = request.app.state.throttle
-    keys = (f"u:{body.username.lower()}", f"a:{request.client.host if request.client else '-'}")
-    if throttle.blocked_for(*keys):
-        raise HTTPException(429, "Terlalu banyak percobaan gagal.")
-    user_id = authenticate(services_of(request), body.username, body.password)
-    if user_id is None:
-        throttle.failed(*keys)
-        raise HTTPException(401, "Nama pengguna atau kata sandi salah.")
-    throttle.succeeded(*keys)
-    request.session.clear()
-    request.session["uid"] = user_id
-    return LoginOut(username=body.username.lower(), csrf=csrf_token(request))
+    try:
+        username = log_in(request, body.username, body.password)
+    except LoginRefused as exc:
+        raise HTTPException(exc.status, exc.message) from None
+    return LoginOut(username=username, csrf=csrf_token(request))
 
 
 @router.get("/koperasi", summary="Koperasi dan peran saya")

@@ -18,12 +18,14 @@ from engine.machine import machine_for
 from engine.roles import role_label
 from engine.services import CaseView, Services
 from engine.web.i18n import LANGUAGES, translator
-from engine.web.queries import User, attachment_content, authenticate, dinas_overview
+from engine.web.queries import User, attachment_content, dinas_overview
 from engine.web.security import (
     MAX_UPLOAD_BYTES,
+    LoginRefused,
     check_csrf,
     csrf_token,
     current_user,
+    log_in,
     require_member,
     require_role,
     services_of,
@@ -72,25 +74,14 @@ def login_page(request: Request, next: str = "/tugas") -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await _form(request)
-    username = str(form.get("username", "")).strip().lower()[:64]
-    password = str(form.get("password", ""))[:256]
+    username = str(form.get("username", ""))
     target = str(form.get("next", "/tugas"))
     target = target if target.startswith("/") and not target.startswith("//") else "/tugas"
-    throttle = request.app.state.throttle
-    keys = (f"u:{username}", f"a:{request.client.host if request.client else '-'}")
-    wait = throttle.blocked_for(*keys)
-    if wait:
-        return page(request, "login.html", None, status=429, next=target, username=username,
-                    error=f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait // 60 + 1} menit.")
-    user_id = authenticate(services_of(request), username, password)
-    if user_id is None:
-        throttle.failed(*keys)
-        return page(request, "login.html", None, status=401, next=target, username=username,
-                    error="Nama pengguna atau kata sandi salah.")
-    throttle.succeeded(*keys)
-    request.session.clear()
-    request.session["uid"] = user_id
-    csrf_token(request)
+    try:
+        log_in(request, username, str(form.get("password", "")))
+    except LoginRefused as exc:
+        return page(request, "login.html", None, status=exc.status, next=target,
+                    username=username.strip().lower()[:64], error=exc.message)
     return RedirectResponse(target, status_code=303)
 
 

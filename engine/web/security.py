@@ -13,9 +13,11 @@ from engine.web.queries import Membership, User, load_user
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "LoginRefused",
     "check_csrf",
     "csrf_token",
     "current_user",
+    "log_in",
     "require_member",
     "require_role",
     "services_of",
@@ -74,3 +76,36 @@ def require_role(user: User, slug: str, *roles: str) -> Membership:
     if not member.roles & set(roles):
         raise HTTPException(status_code=403, detail="Halaman ini hanya untuk " + ", ".join(roles) + ".")
     return member
+
+
+class LoginRefused(Exception):
+    """A login attempt that failed or is throttled; ``status`` is 401 or 429."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def log_in(request: Request, username: str, password: str) -> str:
+    """Check a login (throttled per username and per address) and start a fresh session.
+
+    Returns the normalised username; raises LoginRefused.
+    """
+    from engine.web.queries import authenticate
+
+    username = username.strip().lower()[:64]
+    throttle = request.app.state.throttle
+    keys = (f"u:{username}", f"a:{request.client.host if request.client else '-'}")
+    wait = throttle.blocked_for(*keys)
+    if wait:
+        raise LoginRefused(429, f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait // 60 + 1} menit.")
+    user_id = authenticate(services_of(request), username, password[:256])
+    if user_id is None:
+        throttle.failed(*keys)
+        raise LoginRefused(401, "Nama pengguna atau kata sandi salah.")
+    throttle.succeeded(*keys)
+    request.session.clear()
+    request.session["uid"] = user_id
+    csrf_token(request)
+    return username
