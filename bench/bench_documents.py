@@ -26,15 +26,15 @@ sys.path.insert(0, str(ROOT))
 
 import weasyprint  # noqa: E402
 
-from engine.definitions.model import Definition  # noqa: E402
+from engine.adapters.render.environment import template_dir  # noqa: E402
+from engine.adapters.render.pdf import EmbeddedFile, render_pdf  # noqa: E402
+from engine.adapters.render.workbook import example_budget, write_workbook  # noqa: E402
 from engine.demo import DEMO_ORG  # noqa: E402
-from engine.documents import DocumentService, IssuedPdf, build_flowchart  # noqa: E402
-from engine.documents.environment import template_dir  # noqa: E402
-from engine.documents.pdf import EmbeddedFile, render_pdf  # noqa: E402
-from engine.documents.workbook import example_budget, write_workbook  # noqa: E402
+from engine.domain.definitions.model import Definition  # noqa: E402
+from engine.domain.values import resolved_settings  # noqa: E402
 from engine.services import Services  # noqa: E402
+from engine.services.documents import DocumentService, IssuedPdf, build_flowchart  # noqa: E402
 from engine.settings import Settings  # noqa: E402
-from engine.values import resolved_settings  # noqa: E402
 
 WHEN = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 BASELINE_HTML = """<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>Dasar</title>

@@ -25,7 +25,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.audit.offline import verify_bundle  # noqa: E402
+from engine.audit.core.offline import verify_bundle  # noqa: E402
 from engine.demo import DEMO_ORG  # noqa: E402
 from engine.services import Services  # noqa: E402
 from engine.settings import Settings  # noqa: E402

@@ -3,7 +3,7 @@
 The public API is listed in ``__all__``; everything else is internal.
 """
 
-from engine.definitions import Definition, LoadedDefinition, Registry, lint_many, load_definition
+from engine.domain.definitions import Definition, LoadedDefinition, Registry, lint_many, load_definition
 from engine.errors import (
     AlreadyDecidedError,
     AuditIntegrityError,

@@ -22,15 +22,15 @@ from rich.table import Table
 
 from engine.audit.findings import RULES
 from engine.cli_doc import doc_app
-from engine.definitions import lint_many, load_definition, workflow_files
-from engine.definitions.registry import data_dir
-from engine.definitions.schema import json_schema_text
+from engine.domain.definitions import lint_many, load_definition, workflow_files
+from engine.domain.definitions.registry import data_dir
+from engine.domain.definitions.schema import json_schema_text
+from engine.domain.machine import machine_for
+from engine.domain.roles import role_label
+from engine.domain.values import format_date_id
 from engine.errors import DefinitionError, Problem, TatakelolaError
-from engine.machine import machine_for
-from engine.roles import role_label
 from engine.services import CaseView, Services
 from engine.settings import Settings
-from engine.values import format_date_id
 
 __all__ = ["app", "main"]
 
@@ -466,7 +466,7 @@ def audit_verify_export(
     key: Annotated[str | None, typer.Option("--key-string", help="Kunci verifikasi yang Anda simpan.")] = None,
 ) -> None:
     """Periksa bundel ekspor seperti verify.py (tanpa basis data). Keluar 0 utuh, 1 tidak."""
-    from engine.audit.offline import BundleProblem, verify_bundle
+    from engine.audit.core.offline import BundleProblem, verify_bundle
 
     try:
         summary = verify_bundle(bundle, since.read_text(encoding="utf-8") if since else None, key)

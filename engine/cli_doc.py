@@ -23,7 +23,7 @@ from engine.errors import FieldProblem, ValidationError
 from engine.settings import Settings
 
 if TYPE_CHECKING:  # the documents package pulls in WeasyPrint: load it only when a doc command runs
-    from engine.documents import DocumentService, IssuedPdf
+    from engine.services.documents import DocumentService, IssuedPdf
 
 __all__ = ["doc_app"]
 
@@ -48,8 +48,8 @@ def _settings(ctx: typer.Context) -> Settings:
 
 
 def _documents(ctx: typer.Context) -> DocumentService:
-    from engine.documents import DocumentService
     from engine.services import Services
+    from engine.services.documents import DocumentService
 
     return DocumentService(Services(_settings(ctx)))
 
@@ -129,7 +129,7 @@ def doc_budget_import(
     """Impor RAPB dan Rencana Kerja dari buku kerja Excel; setiap sel yang salah disebutkan."""
     if not file.is_file():
         raise ValidationError([FieldProblem(str(file), "berkas tidak ditemukan")])
-    from engine.documents.budget import SECTIONS
+    from engine.domain.budget import SECTIONS
 
     result = _documents(ctx).import_budget(coop, year, file)
     parts = ", ".join(f"{SECTIONS[code].lower()} {count}" for code, count in result.lines.items() if count)
@@ -188,8 +188,8 @@ def doc_verify(
     """Periksa lampiran, bukti inklusi dan checkpoint sebuah PDF; keluar 1 bila ada yang tidak cocok."""
     if not file.is_file():
         raise ValidationError([FieldProblem(str(file), "berkas tidak ditemukan")])
-    from engine.documents import verify_pdf
-    from engine.store.db import Database
+    from engine.adapters.store.db import Database
+    from engine.services.documents import verify_pdf
 
     data = file.read_bytes()
     url = db or _root_params(ctx).get("db") or os.environ.get("TATAKELOLA_DB")

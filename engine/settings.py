@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.store.db import normalise_url
+from engine.adapters.store.db import normalise_url
 
 __all__ = ["DEFAULT_DB_URL", "Settings"]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from engine.adapters.store.db import normalise_url
 from engine.demo import DEMO_ORG
 from engine.services import Services
 from engine.settings import Settings
-from engine.store.db import normalise_url
 
 TEST_DB = os.environ.get("TATAKELOLA_TEST_DB", "sqlite")
 ON_POSTGRES = TEST_DB.startswith("postgres")

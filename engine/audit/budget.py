@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.models import Budget, BudgetLine, Cooperative
+from engine.adapters.store.models import Budget, BudgetLine, Cooperative
 
 __all__ = ["SPENDING_SECTIONS", "approved_budget"]
 

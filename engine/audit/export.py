@@ -10,19 +10,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.adapters.store.models import AuditEntry, Case, Checkpoint, Cooperative, DataRevision, SigningKey
 from engine.audit.log import log_origin
-from engine.store.models import AuditEntry, Case, Checkpoint, Cooperative, DataRevision, SigningKey
 
 __all__ = ["build_verifier_source", "export_bundle"]
 
-_HERE = Path(__file__).resolve().parent
+_CORE = Path(__file__).resolve().parent / "core"
 
 
 def build_verifier_source() -> str:
     """verify.py: merkle.py + note.py + offline.py in one file, needing only stdlib + cryptography."""
     parts = []
     for name in ("merkle.py", "note.py", "offline.py"):
-        text = (_HERE / name).read_text(encoding="utf-8")
+        text = (_CORE / name).read_text(encoding="utf-8")
         text = re.sub(r"^from __future__ import annotations\n", "", text, flags=re.M)
         text = re.sub(r"# --- engine imports.*?# --- end engine imports ---\n", "", text, flags=re.S)
         text = re.sub(r"^__all__ = \[.*?\]\n", "", text, flags=re.S | re.M)

@@ -19,14 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.definitions.expr import GuardError
-from engine.definitions.loader import LoadedDefinition
-from engine.definitions.model import Definition
-from engine.machine import machine_for
-from engine.policy import History, excluded_by_segregation, quorum_needed, roles_on
-from engine.roles import role_label
-from engine.store.db import as_utc
-from engine.store.models import (
+from engine.adapters.store.db import as_utc
+from engine.adapters.store.models import (
     Case,
     CaseEvent,
     Checkpoint,
@@ -37,7 +31,13 @@ from engine.store.models import (
     SigningKey,
     Vote,
 )
-from engine.values import format_date_id
+from engine.domain.definitions.expr import GuardError
+from engine.domain.definitions.loader import LoadedDefinition
+from engine.domain.definitions.model import Definition
+from engine.domain.machine import machine_for
+from engine.domain.policy import History, excluded_by_segregation, quorum_needed, roles_on
+from engine.domain.roles import role_label
+from engine.domain.values import format_date_id
 
 __all__ = ["RULES", "Finding", "FindingsReport", "find"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from engine.audit.note import verifier_key_string
+from engine.audit.core.note import verifier_key_string
 from engine.errors import ConfigurationError
 
 __all__ = ["Signer", "create_key_file", "load_signer", "public_key_b64", "public_key_from_b64"]

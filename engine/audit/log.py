@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.adapters.store.models import AuditEntry, AuditHead, Checkpoint, Cooperative, SigningKey
+from engine.audit.core.merkle import EMPTY_ROOT, CompactRange, leaf_hash
+from engine.audit.core.note import Checkpoint as NoteCheckpoint
+from engine.audit.core.note import sign_note
 from engine.audit.entry import ENTRY_VERSION, canonical
 from engine.audit.keys import Signer
-from engine.audit.merkle import EMPTY_ROOT, CompactRange, leaf_hash
-from engine.audit.note import Checkpoint as NoteCheckpoint
-from engine.audit.note import sign_note
-from engine.store.models import AuditEntry, AuditHead, Checkpoint, Cooperative, SigningKey
 
 __all__ = ["append_entry", "checkpoint_now", "create_head", "log_origin", "register_key"]
 

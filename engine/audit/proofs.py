@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.merkle import consistency_proof, inclusion_proof, verify_inclusion
+from engine.adapters.store.models import AuditEntry, Checkpoint, Cooperative, SigningKey
+from engine.audit.core.merkle import consistency_proof, inclusion_proof, verify_inclusion
 from engine.errors import NotFoundError
-from engine.store.models import AuditEntry, Checkpoint, Cooperative, SigningKey
 
 __all__ = ["EntryProof", "latest_checkpoint", "leaf_hashes", "prove_consistency", "prove_entries"]
 

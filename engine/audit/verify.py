@@ -11,13 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.entry import canonical, comment_hash, sha256_hex
-from engine.audit.keys import public_key_from_b64
-from engine.audit.log import log_origin
-from engine.audit.merkle import CompactRange, leaf_hash
-from engine.audit.note import Checkpoint as NoteCheckpoint
-from engine.audit.note import NoteError, verify_note
-from engine.store.models import (
+from engine.adapters.store.models import (
     Attachment,
     AuditEntry,
     AuditHead,
@@ -29,6 +23,12 @@ from engine.store.models import (
     DefinitionRecord,
     SigningKey,
 )
+from engine.audit.core.merkle import CompactRange, leaf_hash
+from engine.audit.core.note import Checkpoint as NoteCheckpoint
+from engine.audit.core.note import NoteError, verify_note
+from engine.audit.entry import canonical, comment_hash, sha256_hex
+from engine.audit.keys import public_key_from_b64
+from engine.audit.log import log_origin
 
 __all__ = ["Finding", "VerifyReport", "verify_log"]
 
@@ -199,7 +199,7 @@ def _current_state(
 
 
 def _definition_problem(session: Session, definition_id: int) -> str | None:
-    from engine.definitions.loader import load_definition_text
+    from engine.domain.definitions.loader import load_definition_text
     from engine.errors import DefinitionError
 
     record = session.get_one(DefinitionRecord, definition_id)
@@ -213,7 +213,7 @@ def _definition_problem(session: Session, definition_id: int) -> str | None:
 
 
 def _people(session: Session) -> dict[int, str]:
-    from engine.store.models import Person
+    from engine.adapters.store.models import Person
 
     return dict(session.execute(select(Person.id, Person.username)).all())
 

@@ -194,8 +194,8 @@ def demo_password(username: str) -> str:
 
 def set_demo_passwords(services: Services) -> list[tuple[str, str, str]]:
     """Give every demo person their published password; return (username, name, roles) rows."""
-    from engine.org import load_org
-    from engine.roles import role_label
+    from engine.domain.roles import role_label
+    from engine.services.organisation import load_org
 
     rows: list[tuple[str, str, str]] = []
     today = services.today()

@@ -15,11 +15,11 @@ from fastapi.templating import Jinja2Templates
 from num2words import num2words
 from starlette.middleware.sessions import SessionMiddleware
 
-from engine.auth import LoginThrottle
+from engine.adapters.passwords import LoginThrottle
+from engine.domain.values import format_date_id, format_rupiah
 from engine.errors import TatakelolaError, ValidationError
 from engine.services import Services
 from engine.settings import Settings
-from engine.values import format_date_id, format_rupiah
 from engine.web.i18n import translator
 from engine.web.security import MAX_UPLOAD_BYTES, LoginRequired, csrf_token
 

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from engine.adapters.store.models import Case, CaseEvent, Cooperative, IssuedDocument
 from engine.errors import FieldProblem, TatakelolaError, ValidationError
-from engine.store.models import Case, CaseEvent, Cooperative, IssuedDocument
 from engine.web.pages import AUDITORS, _form, page
 from engine.web.security import current_user, require_member, require_role, services_of
 
@@ -25,7 +25,7 @@ PLANNERS = ("ketua", "sekretaris", "bendahara", "manajer", "pengurus")
 
 
 def _documents(request: Request) -> Any:
-    from engine.documents import DocumentService
+    from engine.services.documents import DocumentService
 
     return DocumentService(services_of(request))
 

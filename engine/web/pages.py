@@ -13,9 +13,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from engine.domain.machine import machine_for
+from engine.domain.roles import role_label
 from engine.errors import FieldProblem, TatakelolaError, ValidationError
-from engine.machine import machine_for
-from engine.roles import role_label
 from engine.services import CaseView, Services
 from engine.web.i18n import LANGUAGES, translator
 from engine.web.queries import User, attachment_content, dinas_overview
@@ -107,8 +107,8 @@ def account(request: Request) -> Response:
 
 @router.post("/akun/sandi")
 async def change_password(request: Request) -> Response:
-    from engine.auth import check_password, set_password
-    from engine.store.models import Person
+    from engine.adapters.passwords import check_password, set_password
+    from engine.adapters.store.models import Person
 
     user = current_user(request)
     assert user is not None
@@ -197,7 +197,7 @@ def _case_view(request: Request, user: User, slug: str, number: str) -> CaseView
 
 def _inputs(services: Services, view: CaseView, slug: str) -> list[dict[str, Any]]:
     """Form inputs for the fields the allowed actions may set, with their current values."""
-    from engine.store.models import Case, DefinitionRecord
+    from engine.adapters.store.models import Case, DefinitionRecord
 
     allowed = [o for o in view.options if o.allowed]
     names = list(dict.fromkeys(n for o in allowed for n in o.sets))
@@ -206,7 +206,7 @@ def _inputs(services: Services, view: CaseView, slug: str) -> list[dict[str, Any
     with services.db.session() as session:
         from sqlalchemy import select
 
-        from engine.store.models import Cooperative
+        from engine.adapters.store.models import Cooperative
 
         case = session.scalar(select(Case).join(Cooperative, Cooperative.id == Case.coop_id)
                               .where(Cooperative.slug == slug, Case.number == view.summary.number))
@@ -215,7 +215,7 @@ def _inputs(services: Services, view: CaseView, slug: str) -> list[dict[str, Any
         coop = session.get_one(Cooperative, case.coop_id)
         data = dict(case.data)
     d = services.pinned(record).definition
-    from engine.values import resolved_settings
+    from engine.domain.values import resolved_settings
 
     settings = resolved_settings(d, coop.settings)
     required = {n for o in allowed for n in o.requires}
@@ -255,7 +255,7 @@ def _render_case(request: Request, user: User, slug: str, view: CaseView, errors
     checks = list(dict.fromkeys(c for o in view.options if o.allowed for c in o.checks))
     labels = dict(view.checklist)
     attachments = [(n, label, value) for n, label, value in view.fields if value != "—" and "SHA-256" in value]
-    from engine.store.models import Attachment, Case, Cooperative
+    from engine.adapters.store.models import Attachment, Case, Cooperative
 
     with services.db.session() as session:
         from sqlalchemy import select

@@ -7,12 +7,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine.auth import check_password
+from engine.adapters.passwords import check_password
+from engine.adapters.store.models import Attachment, Case, Cooperative, DefinitionRecord, Person, RoleAssignment
+from engine.domain.policy import roles_on
+from engine.domain.roles import role_label
 from engine.errors import NotFoundError
-from engine.policy import roles_on
-from engine.roles import role_label
 from engine.services import CaseSummary, Services
-from engine.store.models import Attachment, Case, Cooperative, DefinitionRecord, Person, RoleAssignment
 
 __all__ = ["DinasRow", "Membership", "User", "attachment_content", "authenticate", "dinas_overview", "load_user"]
 
@@ -82,7 +82,7 @@ def authenticate(services: Services, username: str, password: str) -> int | None
 
 def attachment_content(services: Services, slug: str, number: str, sha256: str) -> tuple[str, str, bytes]:
     """(file name, media type, content) of one attachment of a case in this cooperative."""
-    from engine.attachments import read_attachment
+    from engine.adapters.attachments import read_attachment
 
     with services.db.session() as session:
         row = session.scalars(

@@ -36,8 +36,8 @@ def test_export_then_verify_offline_and_from_the_cli(demo_dir: Path, tmp_path: P
 
 
 def test_prove_gives_verifiable_inclusion_proofs(demo_dir: Path) -> None:
-    from engine.audit.merkle import verify_inclusion
-    from engine.audit.note import Checkpoint, parse_verifier_key, verify_note
+    from engine.audit.core.merkle import verify_inclusion
+    from engine.audit.core.note import Checkpoint, parse_verifier_key, verify_note
 
     result = run("--db", demo_db(demo_dir), "audit", "prove", "KAS/2026/0003")
     assert result.returncode == 0, result.stderr

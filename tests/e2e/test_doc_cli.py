@@ -101,7 +101,7 @@ def test_rapd_is_accepted_for_rapb_and_the_document_prints_rapb(demo: tuple[Path
 
 
 def test_a_bad_workbook_is_refused_with_the_sheet_and_cell_of_each_problem(demo: tuple[Path, str]) -> None:
-    from engine.documents import EXAMPLE_WORKBOOK
+    from engine.services.documents import EXAMPLE_WORKBOOK
 
     work, db = demo
     book = load_workbook(EXAMPLE_WORKBOOK)

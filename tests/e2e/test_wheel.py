@@ -37,7 +37,7 @@ def test_the_installed_wheel_runs_the_demo_outside_a_checkout(wheel: Path, tmp_p
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(target), "COLUMNS": "200"}
-    where = subprocess.run([sys.executable, "-c", "import engine.definitions as d; print(d.data_dir('workflows'))"],
+    where = subprocess.run([sys.executable, "-c", "import engine.domain.definitions as d; print(d.data_dir('workflows'))"],
                            capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
     assert where.stdout.strip().startswith(str(target))
     check = subprocess.run([sys.executable, "-m", "engine", "workflows", "check"], capture_output=True, text=True,

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from engine.adapters.store.models import APPEND_ONLY_TABLES
+from engine.audit.core.merkle import leaf_hash
+from engine.audit.core.note import parse_verifier_key, verify_note
 from engine.audit.entry import canonical
-from engine.audit.merkle import leaf_hash
-from engine.audit.note import parse_verifier_key, verify_note
 from engine.errors import AlreadyDecidedError, TatakelolaError
 from engine.services import Services
-from engine.store.models import APPEND_ONLY_TABLES
 from tests.conftest import ON_POSTGRES
 from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
 
@@ -244,7 +244,7 @@ def test_concurrent_starts_get_distinct_numbers_and_no_log_gap(services: Service
 def test_direct_edits_to_live_rows_are_caught(services: Services, files, change: str, expected: str) -> None:
     from sqlalchemy import update
 
-    from engine.store.models import Attachment, Case, DefinitionRecord
+    from engine.adapters.store.models import Attachment, Case, DefinitionRecord
 
     history(services, files)
     with services.db.session() as session:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from engine.audit.core.offline import BundleProblem, verify_bundle
 from engine.audit.entry import canonical
-from engine.audit.offline import BundleProblem, verify_bundle
 from engine.services import Services
 from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
 
@@ -179,7 +179,7 @@ def test_forged_swapped_or_missing_checkpoints_are_detected(
     else:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from engine.audit.note import sign_note, verifier_key_string
+        from engine.audit.core.note import sign_note, verifier_key_string
 
         other = Ed25519PrivateKey.generate()
         notes = [sign_note(n.split("\n\n")[0] + "\n", "tatakelola", other) for n in notes]

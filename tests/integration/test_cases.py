@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.definitions import Registry, load_definition_text
-from engine.definitions.registry import data_dir
+from engine.adapters.store.models import AuditEntry, Case, Vote
+from engine.domain.definitions import Registry, load_definition_text
+from engine.domain.definitions.registry import data_dir
+from engine.domain.machine import machine_for
 from engine.errors import (
     AlreadyDecidedError,
     DefinitionChangedError,
@@ -17,9 +19,7 @@ from engine.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from engine.machine import machine_for
 from engine.services import Services
-from engine.store.models import AuditEntry, Case, Vote
 from tests.helpers import COOP, KAS_DRAFT_CHECKS, KAS_PAY_CHECKS, KAS_VERIFY_CHECKS, start_kas, submitted_kas
 
 
@@ -343,7 +343,7 @@ def test_no_case_model_stays_registered_on_the_shared_machine(services: Services
 
 def test_organisation_import_is_idempotent(services: Services) -> None:
     from engine.demo import DEMO_ORG
-    from engine.org import load_org
+    from engine.services.organisation import load_org
 
     summary = services.import_org(DEMO_ORG)
     assert summary.model_dump() == {k: 0 for k in summary.model_dump()}
@@ -377,7 +377,7 @@ def test_a_mistyped_setting_is_refused_not_guessed(services: Services, files, tm
 
 def test_two_people_cannot_hold_a_single_seat_at_once(tmp_path: Path) -> None:
     from engine.errors import DefinitionError
-    from engine.org import load_org
+    from engine.services.organisation import load_org
 
     org = tmp_path / "org.yaml"
     org.write_text("people: [{username: ani, name: Ani}, {username: budi, name: Budi}]\ncooperatives:\n"

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.definitions import Registry, load_definition_text
-from engine.definitions.registry import data_dir
+from engine.adapters.store.models import Case, Cooperative, DefinitionRecord, Person
+from engine.domain.definitions import Registry, load_definition_text
+from engine.domain.definitions.registry import data_dir
+from engine.domain.values import resolved_settings
 from engine.services import Services
 from engine.settings import Settings
-from engine.store.models import Case, Cooperative, DefinitionRecord, Person
-from engine.values import resolved_settings
 from tests.helpers import COOP, KAS_DRAFT_CHECKS, KAS_PAY_CHECKS, KAS_VERIFY_CHECKS, start_kas, submitted_kas
 
 
@@ -169,7 +169,7 @@ def test_a_finding_opens_one_follow_up_case_that_ends_on_the_trail(services: Ser
 
 
 def test_spending_is_checked_against_the_ratified_rapb(services: Services, files) -> None:
-    from engine.store.models import Budget, BudgetLine
+    from engine.adapters.store.models import Budget, BudgetLine
 
     now = services.clock()
     with services.db.session() as session:

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from engine.adapters.store.models import Base
 from engine.services import Services
-from engine.store.models import Base
 from tests.conftest import ON_POSTGRES
 
 

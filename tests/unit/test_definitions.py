@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import (
+from engine.domain.definitions import (
     GuardError,
     Registry,
     compile_guard,
@@ -17,7 +17,7 @@ from engine.definitions import (
     lint_many,
     load_definition_text,
 )
-from engine.definitions.schema import json_schema_text
+from engine.domain.definitions.schema import json_schema_text
 from engine.errors import DefinitionError
 
 SHIPPED = data_dir("workflows")
@@ -193,7 +193,7 @@ def test_function_calls_in_guards_are_linted() -> None:
 
 
 def test_files_are_read_with_clear_errors(tmp_path: Path) -> None:
-    from engine.definitions import load_definition
+    from engine.domain.definitions import load_definition
 
     bad = tmp_path / "biner.yaml"
     bad.write_bytes(b"\xff\xfe\x00")
@@ -205,7 +205,7 @@ def test_files_are_read_with_clear_errors(tmp_path: Path) -> None:
 def test_every_shipped_workflow_validates_against_the_json_schema() -> None:
     from jsonschema import Draft202012Validator
 
-    from engine.definitions.loader import plain
+    from engine.domain.definitions.loader import plain
 
     validator = Draft202012Validator(json.loads((SHIPPED / "tatakelola-workflow.schema.json").read_text()))
     for loaded in Registry.from_paths([SHIPPED]).all():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.audit.merkle import (
+from engine.audit.core.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from engine.audit.note import (
+from engine.audit.core.note import (
     Checkpoint,
     NoteError,
     key_id,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions.model import FieldDef
-from engine.values import format_rupiah, format_value, parse_value, validate_value
+from engine.domain.definitions.model import FieldDef
+from engine.domain.values import format_rupiah, format_value, parse_value, validate_value
 
 MONEY = FieldDef(type="money", label="Jumlah", min=1)
 DATE = FieldDef(type="date", label="Tanggal")

@@ -10,10 +10,10 @@ from functools import cache
 import pytest
 from sqlalchemy import select
 
-from engine.auth import hash_password
+from engine.adapters.passwords import hash_password
+from engine.adapters.store.models import Person
 from engine.demo import DEMO_CITY, demo_password
 from engine.services import Services
-from engine.store.models import Person
 from engine.web import create_app
 
 with warnings.catch_warnings():

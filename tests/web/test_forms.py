@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from engine.adapters.store.models import AuditEntry, Case
 from engine.services import Services
-from engine.store.models import AuditEntry, Case
 from tests.helpers import COOP
 
 

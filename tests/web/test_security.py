@@ -120,7 +120,7 @@ def test_the_session_cookie_is_httponly_and_samesite(browser) -> None:
 def test_passwords_are_stored_as_argon2_hashes(web_services: Services) -> None:
     from sqlalchemy import select
 
-    from engine.store.models import Person
+    from engine.adapters.store.models import Person
 
     with web_services.db.session() as session:
         stored = session.scalar(select(Person.password_hash).where(Person.username == "sri"))

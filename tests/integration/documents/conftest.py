@@ -13,12 +13,12 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 from sqlalchemy import create_engine
 
-from engine.definitions.registry import Registry
+from engine.adapters.store.db import normalise_url
 from engine.demo import DEMO_ORG
-from engine.documents import DocumentService
+from engine.domain.definitions.registry import Registry
 from engine.services import Services
+from engine.services.documents import DocumentService
 from engine.settings import Settings
-from engine.store.db import normalise_url
 from tests.conftest import ON_POSTGRES, TEST_DB, Clock, FileMaker
 from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
 

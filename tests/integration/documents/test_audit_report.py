@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from engine.documents import DocumentService
 from engine.errors import ValidationError
 from engine.services import Services
+from engine.services.documents import DocumentService
 from tests.conftest import ON_POSTGRES
 from tests.helpers import COOP, submitted_kas
 from tests.integration.documents.conftest import attachments, pdf_text, quorum_kas

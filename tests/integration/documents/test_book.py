@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from engine.definitions.registry import Registry, data_dir
-from engine.documents import DocumentService
+from engine.domain.definitions.registry import Registry, data_dir
 from engine.services import Services
+from engine.services.documents import DocumentService
 from tests.helpers import COOP
 from tests.integration.documents.conftest import attachments, pdf_text
 

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from engine.documents import (
+from engine.adapters.render.workbook import write_workbook as _write
+from engine.adapters.store.models import Cooperative
+from engine.errors import NotFoundError, ValidationError
+from engine.services import Services
+from engine.services.documents import (
     EXAMPLE_WORKBOOK,
     DocumentService,
     Totals,
@@ -21,10 +25,6 @@ from engine.documents import (
     terbilang,
     write_workbook,
 )
-from engine.documents.workbook import write_workbook as _write
-from engine.errors import NotFoundError, ValidationError
-from engine.services import Services
-from engine.store.models import Cooperative
 from tests.helpers import COOP
 from tests.integration.documents.conftest import attachments, pdf_text, ratified_rk_rapb, with_pimpinan_rapat
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.documents import angka, persen, porsi, rupiah, tanggal, tanggal_waktu, terbilang
-from engine.documents.formatting import hari
+from engine.adapters.render.formatting import hari
+from engine.services.documents import angka, persen, porsi, rupiah, tanggal, tanggal_waktu, terbilang
 
 
 def test_amounts_print_as_rupiah_with_dots() -> None:
@@ -50,8 +50,8 @@ def test_percentages_use_a_decimal_comma_and_show_the_sign_of_a_change() -> None
 def test_the_footer_and_its_qr_code_carry_the_number_log_size_and_root() -> None:
     import base64
 
-    from engine.documents import Evidence, LogEvidence
-    from engine.documents.qr import qr_data_uri
+    from engine.adapters.render.qr import qr_data_uri
+    from engine.services.documents import Evidence, LogEvidence
 
     root = "ab" * 32
     evidence = Evidence("BA-KAS-2026-0001", "berita_acara", "Berita Acara", "kkmp-sentanan", "KAS/2026/0001",

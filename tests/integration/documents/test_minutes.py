@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from engine.documents import DocumentService, IssuedPdf
+from engine.adapters.store.models import IssuedDocument
 from engine.errors import ValidationError
 from engine.services import Services
-from engine.store.models import IssuedDocument
+from engine.services.documents import DocumentService, IssuedPdf
 from tests.conftest import ON_POSTGRES
 from tests.helpers import KAS_DRAFT_CHECKS, start_kas, submitted_kas
 from tests.integration.documents.conftest import attachments, pdf_text, quorum_kas

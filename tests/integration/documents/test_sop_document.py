@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.documents import DocumentService, IssuedPdf, build_flowchart
-from engine.documents.formatting import tanggal
-from engine.roles import role_label
+from engine.adapters.render.formatting import tanggal
+from engine.adapters.store.models import IssuedDocument
+from engine.domain.roles import role_label
+from engine.domain.values import resolved_settings
 from engine.services import Services
-from engine.store.models import IssuedDocument
-from engine.values import resolved_settings
+from engine.services.documents import DocumentService, IssuedPdf, build_flowchart
 from tests.helpers import COOP
 from tests.integration.documents.conftest import attachments, pdf_text
 

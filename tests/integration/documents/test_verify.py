@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from engine.documents import DocumentService, IssuedPdf, verify_pdf
 from engine.services import Services
+from engine.services.documents import DocumentService, IssuedPdf, verify_pdf
 from tests.conftest import ON_POSTGRES
 from tests.integration.documents.conftest import flip, quorum_kas, replace_attachment
 

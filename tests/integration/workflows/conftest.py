@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions.registry import Registry
 from engine.demo import DEMO_ORG
+from engine.domain.definitions.registry import Registry
 from engine.services import Services
 from engine.settings import Settings
 from tests.conftest import ON_POSTGRES, Clock

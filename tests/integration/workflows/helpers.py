@@ -11,10 +11,10 @@ import pytest
 from ruamel.yaml import YAML
 from sqlalchemy import select
 
+from engine.adapters.store.models import Case, DefinitionRecord
 from engine.demo import DEMO_ORG
 from engine.errors import TatakelolaError
 from engine.services import ActResult, Services
-from engine.store.models import Case, DefinitionRecord
 from tests.helpers import COOP
 
 Files = Callable[..., Path]

@@ -13,9 +13,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.definitions.lint import lint_many
-from engine.definitions.registry import Registry
-from engine.roles import ROLES
+from engine.domain.definitions.lint import lint_many
+from engine.domain.definitions.registry import Registry
+from engine.domain.roles import ROLES
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "sop"
 SOP_NUMBER = re.compile(r"^SOP-(KEL|USH|KEU|PWS)-[0-9]{2}$")

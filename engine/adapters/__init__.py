@@ -1,0 +1,1 @@
+"""What talks to the outside world: the database (store), files (attachments), passwords, rendering."""

@@ -1,0 +1,1 @@
+"""Rendering printed documents: Jinja2 templates, WeasyPrint PDF/A-3, flowchart SVG, XLSX workbooks, QR codes."""

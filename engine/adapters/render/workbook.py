@@ -1,0 +1,596 @@
+"""RAPB and Rencana Kerja in an Excel workbook laid out the way a bendahara keeps it.
+
+One sheet per part, a title on top and a header row with Indonesian column names:
+
+* ``Pendapatan``: No | Unit Usaha | Uraian | Realisasi <Y-2> | Anggaran <Y-1> | Rencana <Y> | Keterangan
+* ``Biaya``: No | Kelompok (B1 unit usaha, B2 organisasi, B3 bunga, B4 pajak) | Unit Usaha | Uraian | ...
+* ``Investasi`` and ``Sumber Dana``: No | Uraian | Realisasi | Anggaran | Rencana | Keterangan
+* ``Rencana Kerja``: No | Bidang | Program | Kegiatan | Target | Waktu | Penanggung Jawab
+
+Blank Unit/Kelompok/Bidang cells repeat the row above (grouped layouts); rows whose Uraian
+starts with "Jumlah", "Total" or "Subtotal" are sums and skipped. Every bad cell is reported
+as ``Sheet 'Pendapatan', sel D7: 'satu juta' bukan angka rupiah``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from engine.domain.budget import BIDANG, DEFAULT_PEMBAGIAN_SHU, SECTIONS, BudgetData, Line, PlanItem
+from engine.errors import FieldProblem, ValidationError
+
+__all__ = [
+    "EXAMPLE_WORKBOOK",
+    "WorkbookError",
+    "example_budget",
+    "read_workbook",
+    "write_example_workbook",
+    "write_workbook",
+]
+
+#: The example workbook shipped with the package (``tatakelola doc budget-export`` writes the same layout).
+EXAMPLE_WORKBOOK = Path(__file__).resolve().parent / "contoh_rapb.xlsx"
+
+_MONEY_RE = re.compile(r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,0{1,2})?$", re.IGNORECASE)
+_SUM_RE = re.compile(r"^\s*(jumlah|total|sub\s*-?\s*total)\b", re.IGNORECASE)
+_MAX_MONEY = 10**15
+_HEADER_SCAN_ROWS = 15
+
+
+class WorkbookError(ValidationError):
+    """The workbook has bad cells; one problem per cell, nothing was imported."""
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    title: str
+    aliases: tuple[str, ...]
+    required: bool
+    anchor: str  # a header that identifies the header row
+
+
+_PENDAPATAN = _Sheet("Pendapatan", ("pendapatan", "a pendapatan"), True, "uraian")
+_BIAYA = _Sheet("Biaya", ("biaya", "b biaya", "belanja"), True, "uraian")
+_INVESTASI = _Sheet("Investasi", ("investasi", "e investasi", "belanja modal"), False, "uraian")
+_SUMBER = _Sheet("Sumber Dana", ("sumber dana", "sumberdana", "sumber_dana", "f sumber dana"), False, "uraian")
+_RK = _Sheet("Rencana Kerja", ("rencana kerja", "rk", "program kerja"), False, "program")
+
+
+def _norm(text: Any) -> str:
+    return re.sub(r"[\s_.:]+", " ", str(text or "")).strip().lower()
+
+
+def _cell_ref(cell: Cell | None, row: int, column: int) -> str:
+    return cell.coordinate if cell is not None else f"{get_column_letter(column)}{row}"
+
+
+class _Reader:
+    def __init__(self, values: Any, formulas: Any, year: int) -> None:
+        self.values = values
+        self.formulas = formulas
+        self.year = year
+        self.problems: list[FieldProblem] = []
+
+    def problem(self, sheet: str, ref: str, message: str) -> None:
+        self.problems.append(FieldProblem(f"Sheet '{sheet}', sel {ref}", message))
+
+    def sheet(self, spec: _Sheet) -> tuple[Worksheet, Worksheet] | None:
+        for name in self.values.sheetnames:
+            if _norm(name) in spec.aliases:
+                return self.values[name], self.formulas[name]
+        if spec.required:
+            names = ", ".join(f"'{n}'" for n in self.values.sheetnames)
+            self.problems.append(FieldProblem(f"Sheet '{spec.title}'", f"tidak ada di berkas (yang ada: {names})"))
+        return None
+
+    def header(self, ws: Worksheet, spec: _Sheet) -> tuple[int, dict[str, int]] | None:
+        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, _HEADER_SCAN_ROWS)):
+            names = {_norm(c.value): c.column for c in row if c.value is not None}
+            if spec.anchor in names:
+                columns: dict[str, int] = {}
+                for cell in row:
+                    key = self._column_key(spec, ws.title, cell)
+                    if key and key not in columns:
+                        columns[key] = cell.column
+                return row[0].row, columns
+        self.problem(ws.title, "A1", f"baris judul kolom tidak ditemukan (cari kolom '{spec.anchor.capitalize()}' "
+                                     f"di {_HEADER_SCAN_ROWS} baris pertama)")
+        return None
+
+    def _column_key(self, spec: _Sheet, sheet: str, cell: Cell) -> str | None:
+        text = _norm(cell.value)
+        if not text:
+            return None
+        if spec is _RK:
+            for key, starts in (("bidang", ("bidang",)), ("program", ("program",)), ("kegiatan", ("kegiatan",)),
+                                ("target", ("target", "sasaran")), ("waktu", ("waktu", "jadwal")),
+                                ("penanggung_jawab", ("penanggung", "pj", "pelaksana"))):
+                if text.startswith(starts):
+                    return key
+            return None
+        for key, starts in (("unit", ("unit",)), ("kelompok", ("kelompok", "pos ", "jenis biaya")),
+                            ("uraian", ("uraian", "rincian")), ("keterangan", ("keterangan", "ket"))):
+            if text.startswith(starts) or text == starts[0].strip():
+                return key
+        expected = {"realisasi": self.year - 2, "anggaran": self.year - 1, "rencana": self.year}
+        for key, year in expected.items():
+            if text.startswith(key):
+                found = re.search(r"\b(19|20)\d{2}\b", text)
+                if found and int(found.group(0)) != year:
+                    self.problem(sheet, cell.coordinate,
+                                 f"judul kolom '{cell.value}' tidak sesuai: untuk RAPB {self.year} kolom {key} "
+                                 f"adalah tahun {year}")
+                return key
+        return None
+
+    def money(self, sheet: str, cell: Cell, raw_cell: Cell) -> int | None:
+        value = cell.value
+        ref = cell.coordinate
+        if value is None:
+            if isinstance(raw_cell.value, str) and raw_cell.value.startswith("="):
+                self.problem(sheet, ref, "berisi rumus tanpa nilai tersimpan; buka dan simpan ulang berkas di "
+                                         "Excel/LibreOffice, atau tulis angkanya")
+            return None
+        if isinstance(value, bool):
+            self.problem(sheet, ref, f"'{value}' bukan angka rupiah")
+            return None
+        if isinstance(value, datetime | date):
+            self.problem(sheet, ref, "berisi tanggal, bukan angka rupiah")
+            return None
+        if isinstance(value, int | float):
+            if isinstance(value, float) and not value.is_integer():
+                self.problem(sheet, ref, f"'{value}' bukan rupiah utuh (tanpa sen)")
+                return None
+            amount = int(value)
+        else:
+            text = re.sub(r"\s+", " ", str(value)).strip()
+            if text in ("", "-", "—", "–"):
+                return None
+            match = _MONEY_RE.match(text)
+            if not match:
+                self.problem(sheet, ref, f"'{text}' bukan angka rupiah (tulis misalnya 1.250.000)")
+                return None
+            amount = int(match.group(1).replace(".", ""))
+        if amount < 0:
+            self.problem(sheet, ref, f"'{value}' negatif; tulis biaya di sheet Biaya, bukan sebagai angka minus")
+            return None
+        if amount > _MAX_MONEY:
+            self.problem(sheet, ref, f"'{value}' di luar batas wajar")
+            return None
+        return amount
+
+    @staticmethod
+    def text(cell: Cell | None) -> str | None:
+        if cell is None or cell.value is None:
+            return None
+        if isinstance(cell.value, float) and cell.value.is_integer():
+            return str(int(cell.value))
+        text = " ".join(str(cell.value).split())
+        return text or None
+
+
+def _section_of(text: str) -> str | None:
+    norm = _norm(text)
+    code = norm.split(" ")[0].upper()
+    if code in ("B1", "B2", "B3", "B4"):
+        return code
+    for needle, section in (("unit", "B1"), ("usaha", "B1"), ("organisasi", "B2"), ("bunga", "B3"),
+                            ("pajak", "B4")):
+        if needle in norm:
+            return section
+    return None
+
+
+def _bidang_of(text: str) -> str | None:
+    norm = _norm(text)
+    if norm.startswith(("1", "organisasi", "kelembagaan")):
+        return "organisasi"
+    if norm.startswith(("2", "usaha")):
+        return "usaha"
+    if norm.startswith(("3", "keuangan", "permodalan", "modal")):
+        return "keuangan"
+    return None
+
+
+def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[Line]) -> None:
+    found = reader.sheet(spec)
+    if found is None:
+        return
+    ws, raw = found
+    header = reader.header(ws, spec)
+    if header is None:
+        return
+    header_row, columns = header
+    needed = ["uraian", "realisasi", "anggaran", "rencana"] + (["kelompok"] if section is None else [])
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        for name in missing:
+            reader.problem(ws.title, f"A{header_row}", f"kolom '{name.capitalize()}' tidak ada di baris judul")
+        return
+    carry_unit: str | None = None
+    carry_section: str | None = None
+    for row in range(header_row + 1, ws.max_row + 1):
+        def cell(key: str, row: int = row) -> Cell | None:
+            column = columns.get(key)
+            return ws.cell(row=row, column=column) if column else None
+
+        uraian = reader.text(cell("uraian"))
+        unit = reader.text(cell("unit"))
+        group = reader.text(cell("kelompok"))
+        if uraian and _SUM_RE.match(uraian):
+            continue
+        amounts = {}
+        for key in ("realisasi", "anggaran", "rencana"):
+            target = cell(key)
+            assert target is not None
+            amounts[key] = reader.money(ws.title, target, raw.cell(row=row, column=target.column))
+        if not uraian:
+            if any(v is not None for v in amounts.values()):
+                ref = _cell_ref(cell("uraian"), row, columns["uraian"])
+                reader.problem(ws.title, ref, "uraian kosong padahal baris ini berisi angka")
+            if unit:
+                carry_unit = unit
+            if group:
+                carry_section = _section_of(group) or carry_section
+            continue
+        if unit:
+            carry_unit = unit
+        code = section
+        if section is None:
+            if group:
+                code = _section_of(group)
+                if code is None:
+                    ref = _cell_ref(cell("kelompok"), row, columns["kelompok"])
+                    reader.problem(ws.title, ref, f"kelompok '{group}' tidak dikenal; pilih B1 Biaya unit usaha, "
+                                                  "B2 Biaya organisasi, B3 Biaya bunga atau B4 Pajak")
+                    continue
+                carry_section = code
+            elif carry_section is None:
+                ref = _cell_ref(cell("kelompok"), row, columns["kelompok"])
+                reader.problem(ws.title, ref, "kelompok biaya kosong; isi B1, B2, B3 atau B4")
+                continue
+            else:
+                code = carry_section
+        assert code is not None
+        if len(uraian) > 300:
+            reader.problem(ws.title, _cell_ref(cell("uraian"), row, columns["uraian"]),
+                           "uraian terlalu panjang (maksimal 300 huruf)")
+            continue
+        use_unit = carry_unit if code in ("A", "B1") else unit
+        keterangan = reader.text(cell("keterangan"))
+        lines.append(Line(code, (use_unit or None) and str(use_unit)[:120], uraian, amounts["realisasi"],
+                          amounts["anggaran"], amounts["rencana"], keterangan[:500] if keterangan else None))
+
+
+def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
+    found = reader.sheet(_RK)
+    if found is None:
+        return
+    ws, _raw = found
+    header = reader.header(ws, _RK)
+    if header is None:
+        return
+    header_row, columns = header
+    for name in ("bidang", "program", "kegiatan"):
+        if name not in columns:
+            reader.problem(ws.title, f"A{header_row}", f"kolom '{name.capitalize()}' tidak ada di baris judul")
+    if any(name not in columns for name in ("bidang", "program", "kegiatan")):
+        return
+    carry_bidang: str | None = None
+    carry_program: str | None = None
+    for row in range(header_row + 1, ws.max_row + 1):
+        def text(key: str, row: int = row) -> str | None:
+            column = columns.get(key)
+            return _Reader.text(ws.cell(row=row, column=column)) if column else None
+
+        bidang_text, program, kegiatan = text("bidang"), text("program"), text("kegiatan")
+        if bidang_text:
+            bidang = _bidang_of(bidang_text)
+            if bidang is None:
+                ref = f"{get_column_letter(columns['bidang'])}{row}"
+                reader.problem(ws.title, ref, f"bidang '{bidang_text}' tidak dikenal; pilih 1 Organisasi dan "
+                                              "Kelembagaan, 2 Usaha, atau 3 Keuangan dan Permodalan")
+                continue
+            carry_bidang = bidang
+        if program:
+            carry_program = program
+        if not kegiatan:
+            continue
+        if carry_bidang is None:
+            reader.problem(ws.title, f"{get_column_letter(columns['bidang'])}{row}", "bidang kosong")
+            continue
+        if carry_program is None:
+            reader.problem(ws.title, f"{get_column_letter(columns['program'])}{row}", "program kosong")
+            continue
+        plan.append(PlanItem(carry_bidang, carry_program[:300], kegiatan[:500], text("target"), text("waktu"),
+                             text("penanggung_jawab")))
+
+
+def read_workbook(source: Path | bytes, year: int) -> BudgetData:
+    """Read RAPB lines and Rencana Kerja items for ``year``; raise WorkbookError listing every bad cell."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        values = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+        formulas = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise WorkbookError([FieldProblem("Berkas", f"bukan buku kerja Excel (.xlsx) yang dapat dibaca ({exc})")],
+                            headline="Berkas RAPB tidak dapat dibaca:") from None
+    reader = _Reader(values, formulas, year)
+    lines: list[Line] = []
+    _read_lines(reader, _PENDAPATAN, "A", lines)
+    _read_lines(reader, _BIAYA, None, lines)
+    _read_lines(reader, _INVESTASI, "E", lines)
+    _read_lines(reader, _SUMBER, "F", lines)
+    plan: list[PlanItem] = []
+    _read_plan(reader, plan)
+    if not reader.problems and not [x for x in lines if x.section == "A"]:
+        reader.problems.append(FieldProblem("Sheet 'Pendapatan'", "belum ada baris pendapatan"))
+    if reader.problems:
+        raise WorkbookError(reader.problems, headline=f"Buku kerja RAPB {year} belum dapat diimpor "
+                                                      f"({len(reader.problems)} masalah):")
+    order = {code: i for i, code in enumerate(SECTIONS)}
+    lines.sort(key=lambda x: order[x.section])
+    return BudgetData(year, tuple(lines), tuple(plan))
+
+
+# -- writing -------------------------------------------------------------------------------
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="E8E8E8")
+_SUM_FILL = PatternFill("solid", fgColor="F4F4F4")
+_MONEY_FORMAT = "#,##0"
+
+
+def _title(ws: Worksheet, coop_name: str, year: int, subtitle: str) -> None:
+    ws["A1"] = f"RAPB {coop_name} Tahun Anggaran {year}"
+    ws["A1"].font = Font(bold=True, size=12)
+    ws["A2"] = subtitle
+    ws["A2"].font = Font(bold=True)
+
+
+def _header(ws: Worksheet, row: int, names: Sequence[str], widths: Sequence[float]) -> None:
+    for column, (name, width) in enumerate(zip(names, widths, strict=True), start=1):
+        cell = ws.cell(row=row, column=column, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+
+
+def _money_columns(year: int) -> list[str]:
+    return [f"Realisasi {year - 2}", f"Anggaran {year - 1}", f"Rencana {year}"]
+
+
+def _write_lines(ws: Worksheet, lines: Sequence[Line], prefix: Sequence[Callable[[Line], Any]],
+                 first_money: int, start: int) -> int:
+    row = start
+    for number, line in enumerate(lines, start=1):
+        values: list[Any] = [number, *(f(line) for f in prefix), line.realisasi, line.anggaran, line.rencana,
+                             line.keterangan]
+        for column, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=column, value=value)
+            cell.border = _BORDER
+            cell.alignment = Alignment(vertical="top", wrap_text=column not in range(first_money, first_money + 3))
+            if first_money <= column < first_money + 3:
+                cell.number_format = _MONEY_FORMAT
+        row += 1
+    label_column = first_money - 1
+    ws.cell(row=row, column=label_column, value="Jumlah").font = Font(bold=True)
+    for column in range(1, first_money + 4):
+        cell = ws.cell(row=row, column=column)
+        cell.border = _BORDER
+        cell.fill = _SUM_FILL
+    for column in range(first_money, first_money + 3):
+        letter = get_column_letter(column)
+        cell = ws.cell(row=row, column=column,
+                       value=f"=SUM({letter}{start}:{letter}{row - 1})" if lines else 0)
+        cell.number_format = _MONEY_FORMAT
+        cell.font = Font(bold=True)
+    return row
+
+
+def _fixed_zip(data: bytes, when: datetime) -> bytes:
+    """Rewrite the XLSX zip with fixed timestamps so the same data gives the same bytes."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + when.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", content)
+            target.writestr(fixed, content)
+    return out.getvalue()
+
+
+def write_workbook(data: BudgetData, coop_name: str, *, shares: dict[str, Any] | None = None,
+                   when: datetime | None = None) -> bytes:
+    """Write the RAPB and Rencana Kerja in the layout :func:`read_workbook` reads back."""
+    year = data.year
+    stamp = when or datetime(year - 1, 1, 1)
+    wb = Workbook()
+    wb.properties.creator = "Tatakelola"
+    wb.properties.created = stamp.replace(tzinfo=None)
+    wb.properties.modified = stamp.replace(tzinfo=None)
+    wb.properties.title = f"RAPB {coop_name} {year}"
+
+    guide = wb.active
+    assert guide is not None
+    guide.title = "Petunjuk"
+    guide.column_dimensions["A"].width = 110
+    for row, text in enumerate((
+        f"RAPB dan Rencana Kerja {coop_name} — Tahun Anggaran {year}",
+        "",
+        "Isi sheet Pendapatan, Biaya, Investasi, Sumber Dana dan Rencana Kerja. Jangan ubah baris judul kolom.",
+        f"Kolom angka dalam rupiah utuh: Realisasi {year - 2} (tahun lalu), Anggaran {year - 1} (tahun berjalan),"
+        f" Rencana {year}.",
+        "Angka boleh ditulis 1250000, 1.250.000 atau Rp 1.250.000. Sel kosong berarti tidak ada anggaran.",
+        "Unit Usaha, Kelompok dan Bidang yang kosong mengikuti baris di atasnya.",
+        "Baris yang uraiannya diawali 'Jumlah', 'Total' atau 'Subtotal' adalah penjumlahan dan tidak diimpor.",
+        "Kelompok biaya: B1 Biaya unit usaha, B2 Biaya organisasi, B3 Biaya bunga, B4 Pajak.",
+        "Bidang Rencana Kerja: 1 Organisasi dan Kelembagaan, 2 Usaha, 3 Keuangan dan Permodalan.",
+        "Pembagian SHU diambil dari setting koperasi (pembagian_shu), bukan dari berkas ini.",
+        f"Impor: tatakelola doc budget-import --coop KODE --year {year} BERKAS.xlsx",
+    ), start=1):
+        guide.cell(row=row, column=1, value=text).alignment = Alignment(wrap_text=True)
+    guide["A1"].font = Font(bold=True, size=12)
+
+    money = _money_columns(year)
+    ws = wb.create_sheet("Pendapatan")
+    _title(ws, coop_name, year, "A. Pendapatan per unit usaha")
+    _header(ws, 4, ["No", "Unit Usaha", "Uraian", *money, "Keterangan"], [5, 22, 44, 17, 17, 17, 34])
+    _write_lines(ws, data.section("A"), [lambda x: x.unit, lambda x: x.uraian], 4, 5)
+
+    ws = wb.create_sheet("Biaya")
+    _title(ws, coop_name, year, "B. Biaya (B1 unit usaha, B2 organisasi, B3 bunga, B4 pajak)")
+    _header(ws, 4, ["No", "Kelompok", "Unit Usaha", "Uraian", *money, "Keterangan"], [5, 22, 20, 40, 17, 17, 17, 30])
+    costs = [line for code in ("B1", "B2", "B3", "B4") for line in data.section(code)]
+    _write_lines(ws, costs, [lambda x: f"{x.section} {SECTIONS[x.section]}", lambda x: x.unit, lambda x: x.uraian],
+                 5, 5)
+
+    for title, code, subtitle in (("Investasi", "E", "E. Rencana investasi / belanja modal"),
+                                  ("Sumber Dana", "F", "F. Sumber dana investasi")):
+        ws = wb.create_sheet(title)
+        _title(ws, coop_name, year, subtitle)
+        _header(ws, 4, ["No", "Uraian", *money, "Keterangan"], [5, 48, 17, 17, 17, 34])
+        _write_lines(ws, data.section(code), [lambda x: x.uraian], 3, 5)
+
+    ws = wb.create_sheet("Rencana Kerja")
+    ws["A1"] = f"Rencana Kerja {coop_name} Tahun {year}"
+    ws["A1"].font = Font(bold=True, size=12)
+    ws["A2"] = "Bidang: 1 Organisasi dan Kelembagaan, 2 Usaha, 3 Keuangan dan Permodalan"
+    _header(ws, 4, ["No", "Bidang", "Program", "Kegiatan", "Target", "Waktu", "Penanggung Jawab"],
+            [5, 26, 30, 46, 28, 18, 22])
+    for number, item in enumerate(data.plan, start=1):
+        values = [number, BIDANG[item.bidang], item.program, item.kegiatan, item.target, item.waktu,
+                  item.penanggung_jawab]
+        for column, value in enumerate(values, start=1):
+            cell = ws.cell(row=4 + number, column=column, value=value)
+            cell.border = _BORDER
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+    ws = wb.create_sheet("Pembagian SHU")
+    ws["A1"] = "Pembagian SHU menurut setting koperasi (hanya informasi; tidak diimpor)"
+    ws["A1"].font = Font(bold=True)
+    _header(ws, 3, ["Bagian", "Persen"], [40, 10])
+    for row, (key, value) in enumerate((shares or DEFAULT_PEMBAGIAN_SHU).items(), start=4):
+        ws.cell(row=row, column=1, value=key).border = _BORDER
+        ws.cell(row=row, column=2, value=float(value) if not isinstance(value, int) else value).border = _BORDER
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fixed_zip(buffer.getvalue(), stamp)
+
+
+# -- the example ---------------------------------------------------------------------------
+
+
+def example_budget(year: int = 2027, *, extra_lines: int = 0) -> BudgetData:
+    """A realistic RAPB for a KKMP with a sembako shop, savings and loans, and agency income.
+
+    ``extra_lines`` adds that many further organisation cost lines (for benchmarks).
+    """
+    a = "A"
+    lines = [
+        Line(a, "Gerai Sembako", "Penjualan sembako kepada anggota", 310_000_000, 1_150_000_000, 1_380_000_000,
+             "Beras, minyak, gula, telur"),
+        Line(a, "Gerai Sembako", "Penjualan sembako kepada bukan anggota", 98_000_000, 350_000_000, 400_000_000,
+             "SHU bukan anggota tidak dibagi"),
+        Line(a, "Gerai Sembako", "Penjualan LPG 3 kg (pangkalan)", 42_500_000, 180_000_000, 216_000_000, None),
+        Line(a, "Unit Simpan Pinjam", "Jasa pinjaman anggota", 6_250_000, 36_000_000, 54_000_000,
+             "Khusus anggota"),
+        Line(a, "Unit Simpan Pinjam", "Provisi dan administrasi pinjaman", 1_250_000, 6_000_000, 9_000_000, None),
+        Line(a, "Agen dan Layanan", "Komisi agen BRILink", 2_100_000, 12_000_000, 15_600_000, None),
+        Line(a, "Agen dan Layanan", "Komisi konsinyasi produk UMKM anggota", 1_800_000, 9_600_000, 14_400_000,
+             "Kemitraan UMKM"),
+        Line(a, "Lain-lain", "Pendapatan sewa tenda dan kursi", None, 3_000_000, 4_800_000, "Unit baru 2026"),
+        Line(a, "Lain-lain", "Bunga bank", 320_000, 1_200_000, 1_500_000, None),
+        Line("B1", "Gerai Sembako", "Harga pokok penjualan sembako", 355_000_000, 1_320_000_000, 1_560_000_000,
+             "±87% dari penjualan"),
+        Line("B1", "Gerai Sembako", "Harga pokok LPG 3 kg", 38_250_000, 162_000_000, 194_400_000, None),
+        Line("B1", "Gerai Sembako", "Gaji karyawan gerai (2 orang)", 14_000_000, 62_400_000, 64_800_000, "UMK 2026"),
+        Line("B1", "Gerai Sembako", "Listrik, air dan internet gerai", 2_400_000, 9_600_000, 10_800_000, None),
+        Line("B1", "Gerai Sembako", "Sewa tempat gerai", 6_000_000, 24_000_000, 24_000_000, None),
+        Line("B1", "Gerai Sembako", "Transportasi dan distribusi", 3_250_000, 15_000_000, 18_000_000, None),
+        Line("B1", "Gerai Sembako", "Barang rusak dan kedaluwarsa", 1_250_000, 6_000_000, 6_000_000, None),
+        Line("B1", "Gerai Sembako", "Penyusutan peralatan gerai", 1_500_000, 6_000_000, 9_000_000, None),
+        Line("B1", "Unit Simpan Pinjam", "Biaya administrasi dan cetak buku pinjaman", 400_000, 1_800_000,
+             2_400_000, None),
+        Line("B1", "Unit Simpan Pinjam", "Cadangan risiko pinjaman", 300_000, 1_800_000, 2_700_000, "5% dari jasa"),
+        Line("B2", None, "Rapat Anggota Tahunan", 4_500_000, 8_000_000, 9_000_000, None),
+        Line("B2", None, "Rapat pengurus dan pengawas", 1_200_000, 4_800_000, 4_800_000, None),
+        Line("B2", None, "Honorarium pengurus", 6_000_000, 24_000_000, 24_000_000, "5 orang"),
+        Line("B2", None, "Honorarium pengawas", 3_000_000, 10_800_000, 10_800_000, "3 orang"),
+        Line("B2", None, "Alat tulis kantor", 850_000, 3_000_000, 3_000_000, None),
+        Line("B2", None, "Pendidikan dan pelatihan anggota", None, 5_000_000, 6_000_000, None),
+        Line("B2", None, "Audit laporan keuangan", None, 7_500_000, 7_500_000, "Akuntan publik"),
+        Line("B3", None, "Bunga pinjaman Bank Himbara (PMK 49/2025)", None, 12_000_000, 24_000_000, "6% per tahun"),
+        Line("B4", None, "Pajak penghasilan final UMKM", 1_100_000, 4_500_000, 5_400_000, "0,5% dari omzet"),
+        Line("E", None, "Lemari pendingin (chiller) gerai", None, 18_000_000, 12_500_000, None),
+        Line("E", None, "Rak besi dan etalase", 4_500_000, 6_000_000, 3_750_000, None),
+        Line("E", None, "Kendaraan roda tiga untuk distribusi", None, None, 36_000_000, None),
+        Line("E", None, "Komputer kasir dan printer", 6_250_000, None, 7_500_000, None),
+        Line("F", None, "Simpanan pokok dan wajib anggota", 14_000_000, 9_000_000, 12_750_000, None),
+        Line("F", None, "Cadangan koperasi", None, 3_000_000, 10_000_000, None),
+        Line("F", None, "Pinjaman Bank Himbara", None, 12_000_000, 37_000_000, "PMK 49/2025"),
+    ]
+    for n in range(extra_lines):
+        lines.append(Line("B2", None, f"Kegiatan organisasi tambahan {n + 1}", 100_000 * (n + 1),
+                          150_000 * (n + 1), 175_000 * (n + 1), None))
+    o, u, k = "organisasi", "usaha", "keuangan"
+    plan = [
+        PlanItem(o, "Keanggotaan", "Menambah anggota dari warga Kelurahan Sentanan", "150 anggota baru",
+                 "Januari–Desember", "Wakil Ketua Bidang Keanggotaan"),
+        PlanItem(o, "Keanggotaan", "Pendidikan perkoperasian untuk anggota baru", "4 angkatan", "Triwulanan",
+                 "Sekretaris"),
+        PlanItem(o, "Rapat", "Rapat pengurus bulanan dan rapat gabungan dengan pengawas", "12 kali", "Bulanan",
+                 "Ketua"),
+        PlanItem(o, "Rapat", "Rapat Anggota Tahunan tahun buku sebelumnya", "RAT sah dan tepat waktu",
+                 "Maret", "Ketua"),
+        PlanItem(o, "Administrasi", "Melengkapi 16 buku wajib dan arsip digital", "Lengkap dan mutakhir",
+                 "Juni", "Sekretaris"),
+        PlanItem(u, "Gerai Sembako", "Menambah jenis barang dan kerja sama dengan Bulog", "Omzet naik 20%",
+                 "Januari–Desember", "Manajer"),
+        PlanItem(u, "Gerai Sembako", "Distribusi sembako ke RW dengan kendaraan roda tiga", "3 RW per minggu",
+                 "Mulai April", "Manajer"),
+        PlanItem(u, "Simpan Pinjam", "Pinjaman produktif anggota secara tertutup", "Rp 150 juta tersalur",
+                 "Januari–Desember", "Wakil Ketua Bidang Usaha"),
+        PlanItem(u, "Kemitraan", "Konsinyasi produk UMKM anggota dan pendaftaran e-katalog", "20 produk",
+                 "Juli", "Wakil Ketua Bidang Usaha"),
+        PlanItem(k, "Permodalan", "Penagihan simpanan wajib tertib bulanan", "Kolektibilitas 95%", "Bulanan",
+                 "Bendahara"),
+        PlanItem(k, "Permodalan", "Pengajuan pinjaman Bank Himbara untuk kendaraan dan modal kerja",
+                 "Rp 37 juta cair", "Februari", "Ketua dan Bendahara"),
+        PlanItem(k, "Pelaporan", "Laporan keuangan bulanan ke Dinas dan SIMKOPDES", "12 laporan",
+                 "Tanggal 10 tiap bulan", "Bendahara"),
+    ]
+    return BudgetData(year, tuple(lines), tuple(plan))
+
+
+EXAMPLE_COOP = "Koperasi Kelurahan Merah Putih Sentanan"
+EXAMPLE_YEAR = 2027
+
+
+def write_example_workbook(path: Path = EXAMPLE_WORKBOOK) -> Path:
+    """(Re)generate the shipped example workbook ``contoh_rapb.xlsx`` (same bytes every time)."""
+    path.write_bytes(write_workbook(example_budget(EXAMPLE_YEAR), EXAMPLE_COOP))
+    return path

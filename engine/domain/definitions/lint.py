@@ -1,0 +1,213 @@
+"""Static checks of workflow definitions beyond the schema.
+
+Every finding is a located Problem, so an editor or CI log points at the exact line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from engine.domain.definitions.expr import GuardError, guard_names
+from engine.domain.definitions.loader import LoadedDefinition
+from engine.domain.definitions.model import Action
+from engine.domain.roles import ROLES
+from engine.errors import Problem
+
+__all__ = ["lint_definition", "lint_many"]
+
+
+def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
+    """Return every finding for one definition (empty when clean)."""
+    d = loaded.definition
+    out: list[Problem] = []
+    p = loaded.problem
+
+    for i, role in enumerate(d.roles):
+        if role not in ROLES:
+            out.append(p(f"peran '{role}' tidak dikenal (dikenal: {', '.join(sorted(ROLES))})", "roles", i))
+    if d.sop.disahkan_oleh not in ROLES:
+        out.append(p(f"peran '{d.sop.disahkan_oleh}' tidak dikenal", "sop", "disahkan_oleh"))
+    if len(set(d.roles)) != len(d.roles):
+        out.append(p("peran ganda dalam daftar roles", "roles"))
+
+    if d.initial is not None and d.initial not in d.states:
+        out.append(p(f"status awal '{d.initial}' tidak ada di states", "initial"))
+    if not any(s.final for s in d.states.values()):
+        out.append(p("tidak ada status akhir (final: true)", "states"))
+
+    for state_id, state in d.states.items():
+        ids = [item.id for item in state.checklist]
+        for dup in sorted({x for x in ids if ids.count(x) > 1}):
+            out.append(p(f"butir checklist ganda '{dup}'", "states", state_id, "checklist"))
+
+    for name, field in d.fields.items():
+        if field.options_setting and field.options_setting not in d.settings_used:
+            out.append(p(f"setting '{field.options_setting}' tidak dideklarasikan di settings_used",
+                         "fields", name, "options_setting"))
+
+    action_ids = set(d.action_ids())
+    seen_pairs: dict[tuple[str, str], int] = {}
+    for index, action in enumerate(d.actions):
+        out += _lint_action(loaded, index, action, action_ids, seen_pairs)
+
+    out += _lint_graph(loaded)
+    return sorted(out, key=lambda x: (x.line, x.col, x.message))
+
+
+def _lint_action(
+    loaded: LoadedDefinition,
+    index: int,
+    action: Action,
+    action_ids: set[str],
+    seen_pairs: dict[tuple[str, str], int],
+) -> list[Problem]:
+    d = loaded.definition
+    out: list[Problem] = []
+
+    def p(message: str, *loc: str | int) -> None:
+        out.append(loaded.problem(f"aksi '{action.id}': {message}", "actions", index, *loc))
+
+    for i, state_id in enumerate(action.from_):
+        if state_id not in d.states:
+            p(f"status asal '{state_id}' tidak ada", "from", i)
+        elif d.states[state_id].final:
+            p(f"status asal '{state_id}' adalah status akhir", "from", i)
+        pair = (action.id, state_id)
+        if pair in seen_pairs and (action.when is None or d.actions[seen_pairs[pair]].when is None):
+            p(f"id ganda: aksi '{action.id}' dari '{state_id}' sudah ada tanpa syarat pembeda", "id")
+        seen_pairs.setdefault(pair, index)
+    if action.to not in d.states:
+        p(f"status tujuan '{action.to}' tidak ada", "to")
+
+    for i, role in enumerate(action.roles):
+        if role not in d.roles:
+            p(f"peran '{role}' tidak ada di daftar roles prosedur", "roles", i)
+    for i, name in enumerate(action.requires):
+        if name not in d.fields:
+            p(f"field '{name}' tidak ada", "requires", i)
+    if isinstance(action.sets, list):
+        for i, name in enumerate(action.sets):
+            if name not in d.fields:
+                p(f"field '{name}' tidak ada", "sets", i)
+    if isinstance(action.checks, list):
+        available = {item.id for s in action.from_ if s in d.states for item in d.states[s].checklist}
+        for i, item in enumerate(action.checks):
+            if item not in available:
+                p(f"butir checklist '{item}' tidak ada di status asal", "checks", i)
+    for i, other in enumerate(action.not_by):
+        if other not in action_ids:
+            p(f"not_by menyebut aksi '{other}' yang tidak ada", "not_by", i)
+
+    if action.when is not None:
+        try:
+            names = guard_names(action.when)
+        except GuardError as exc:
+            p(str(exc), "when")
+        else:
+            for name in sorted(names.fields - set(d.fields)):
+                p(f"syarat menyebut field '{name}' yang tidak ada", "when")
+            for name in sorted(names.settings - set(d.settings_used)):
+                p(f"syarat menyebut setting '{name}' yang tidak dideklarasikan", "when")
+            for name in sorted(names.other):
+                p(f"syarat memakai {name}, yang tidak diizinkan", "when")
+
+    if action.quorum is not None:
+        out += _lint_quorum(loaded, index, action)
+    if _impossible_by_segregation(loaded, action):
+        p("tidak ada yang dapat mengambil aksi ini: satu-satunya pemegang perannya "
+          "sudah dikecualikan oleh pemisahan tugas (not_by)", "roles")
+    return out
+
+
+def _lint_quorum(loaded: LoadedDefinition, index: int, action: Action) -> list[Problem]:
+    d = loaded.definition
+    quorum = action.quorum
+    assert quorum is not None
+    out: list[Problem] = []
+    loc: tuple[str | int, ...] = ("actions", index, "quorum")
+    voters = [quorum.role] if quorum.role else action.roles
+    if quorum.role and quorum.role not in action.roles:
+        out.append(loaded.problem(f"aksi '{action.id}': peran kuorum '{quorum.role}' "
+                                  "bukan salah satu peran aksi", *loc, "role"))
+    count = quorum.count
+    if isinstance(count, str):
+        setting = d.settings_used.get(count)
+        if setting is None:
+            out.append(loaded.problem(f"aksi '{action.id}': kuorum menyebut setting '{count}' "
+                                      "yang tidak dideklarasikan", *loc, "count"))
+            return out
+        if not isinstance(setting.default, int) or isinstance(setting.default, bool):
+            out.append(loaded.problem(f"aksi '{action.id}': setting '{count}' harus bilangan bulat",
+                                      *loc, "count"))
+            return out
+        count = setting.default
+    seats = [ROLES[r].max_seats for r in voters if r in ROLES]
+    if seats and all(s is not None for s in seats):
+        capacity = sum(s for s in seats if s is not None)
+        if count > capacity:
+            out.append(loaded.problem(
+                f"aksi '{action.id}': kuorum {count} lebih besar dari jumlah kursi peran "
+                f"{', '.join(voters)} ({capacity})", *loc, "count"))
+    return out
+
+
+def _impossible_by_segregation(loaded: LoadedDefinition, action: Action) -> bool:
+    d = loaded.definition
+    if not action.not_by:
+        return False
+    excluded_roles: set[str] = set()
+    for other in d.actions:
+        if other.id in action.not_by and len(other.roles) == 1:
+            excluded_roles.add(other.roles[0])
+    return all(
+        r in excluded_roles and r in ROLES and ROLES[r].max_seats == 1 for r in action.roles
+    )
+
+
+def _lint_graph(loaded: LoadedDefinition) -> list[Problem]:
+    d = loaded.definition
+    out: list[Problem] = []
+    start = d.initial_state
+    if start not in d.states:
+        return out
+    edges: dict[str, set[str]] = {s: set() for s in d.states}
+    for action in d.actions:
+        for src in action.from_:
+            if src in edges and action.to in d.states:
+                edges[src].add(action.to)
+    reachable = {start}
+    queue = deque([start])
+    while queue:
+        for nxt in edges[queue.popleft()]:
+            if nxt not in reachable:
+                reachable.add(nxt)
+                queue.append(nxt)
+    for state_id, state in d.states.items():
+        if state_id not in reachable:
+            out.append(loaded.problem(f"status '{state_id}' tidak dapat dicapai dari '{start}'",
+                                      "states", state_id))
+        if not state.final and not edges[state_id]:
+            out.append(loaded.problem(f"status '{state_id}' bukan status akhir tetapi tidak punya "
+                                      "aksi keluar (buntu)", "states", state_id))
+    return out
+
+
+def lint_many(loaded: Iterable[LoadedDefinition]) -> list[Problem]:
+    """Lint several definitions, including cross-file duplicates (ids, SOP numbers, prefixes)."""
+    out: list[Problem] = []
+    by_key: dict[tuple[str, str], LoadedDefinition] = {}
+    for item in loaded:
+        out += lint_definition(item)
+        d = item.definition
+        for kind, value, loc in (
+            ("id", d.id, ("id",)),
+            ("nomor SOP", d.sop.nomor, ("sop", "nomor")),
+            ("number_prefix", d.number_prefix, ("number_prefix",)),
+        ):
+            first = by_key.get((kind, value))
+            if first is None:
+                by_key[(kind, value)] = item
+            else:
+                out.append(item.problem(f"{kind} '{value}' ganda (sudah dipakai di {first.path})", *loc))
+    return out

@@ -1,0 +1,239 @@
+"""Load workflow YAML into a validated Definition, reporting ``file:line:col: message``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from pydantic import ValidationError as PydanticValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from engine.domain.definitions.model import Definition
+from engine.errors import DefinitionError, Problem
+
+__all__ = [
+    "LoadedDefinition",
+    "definition_hash",
+    "load_definition",
+    "load_definition_text",
+    "located_problems",
+    "parse_yaml",
+    "plain",
+    "position_of",
+]
+
+_MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class LoadedDefinition:
+    """A validated definition with its source, content hash and (lazily) its YAML positions."""
+
+    definition: Definition
+    source: str
+    sha256: str
+    path: str
+    _tree: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def tree(self) -> Any:
+        """The round-trip YAML tree with line/column marks, parsed only when a position is needed."""
+        if not self._tree:
+            self._tree.append(parse_yaml(self.source, self.path))
+        return self._tree[0]
+
+    @property
+    def pinned_ref(self) -> str:
+        """``id@version#sha256``: what a case is pinned to."""
+        return f"{self.definition.ref}#{self.sha256}"
+
+    def position(self, *loc: str | int) -> tuple[int, int]:
+        """1-based (line, col) of a node in the YAML tree; falls back to the nearest parent."""
+        return position_of(self.tree, loc)
+
+    def problem(self, message: str, *loc: str | int) -> Problem:
+        """A Problem located at ``loc``."""
+        line, col = self.position(*loc)
+        return Problem(self.path, line, col, message)
+
+
+def definition_hash(definition: Definition) -> str:
+    """SHA-256 of the definition's canonical JSON (RFC 8785): comments and layout don't count."""
+    payload = definition.model_dump(mode="json", by_alias=True)
+    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+
+
+def position_of(tree: Any, loc: Sequence[str | int]) -> tuple[int, int]:
+    """1-based (line, col) of the node at ``loc`` (or its nearest existing parent)."""
+    node = tree
+    line, col = 0, 0
+    for key in loc:
+        if isinstance(node, CommentedMap) and key in node:
+            line, col = node.lc.value(key) if _is_scalar(node[key]) else node.lc.key(key)
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line, col = node.lc.item(key)
+            node = node[key]
+        else:
+            if isinstance(node, CommentedMap | CommentedSeq) and (line, col) == (0, 0):
+                line, col = node.lc.line, node.lc.col
+            break
+    return line + 1, col + 1
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, CommentedMap | CommentedSeq)
+
+
+_MESSAGES = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "kunci tidak dikenal",
+    "string_type": "harus berupa teks",
+    "int_type": "harus bilangan bulat",
+    "int_parsing": "harus bilangan bulat",
+    "bool_type": "harus true atau false",
+    "bool_parsing": "harus true atau false",
+    "list_type": "harus berupa daftar",
+    "dict_type": "harus berupa pemetaan (kunci: nilai)",
+    "model_type": "harus berupa pemetaan (kunci: nilai)",
+    "date_type": "harus tanggal (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "harus tanggal (YYYY-MM-DD)",
+    "date_parsing": "harus tanggal (YYYY-MM-DD)",
+    "too_short": "terlalu sedikit isi",
+    "string_too_short": "tidak boleh kosong",
+    "string_too_long": "terlalu panjang",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"harus salah satu dari {expected}"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        return f"format tidak sah (pola {pattern}); pakai huruf kecil, angka dan garis bawah"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"harus {'≥' if kind.endswith('equal') else '>'} {error['ctx'].get('ge', error['ctx'].get('gt'))}"
+    if kind in ("value_error", "assertion_error"):
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return _MESSAGES.get(kind, str(error["msg"]))
+
+
+def _loc_text(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def load_definition_text(text: str, path: str) -> LoadedDefinition:
+    """Parse and validate YAML text. Raises DefinitionError with located problems.
+
+    Results are cached by (text, path): definitions are immutable data, and every Services
+    (each CLI call, each test) would otherwise parse the same files again.
+    """
+    return _load_cached(text, path)
+
+
+@lru_cache(maxsize=512)
+def _load_cached(text: str, path: str) -> LoadedDefinition:
+    if len(text.encode()) > _MAX_BYTES:
+        raise DefinitionError([Problem(path, 1, 1, "berkas terlalu besar (maks. 1 MB)")])
+    data = _fast_load(text, path)
+    try:
+        definition = Definition.model_validate(data)
+    except PydanticValidationError as exc:
+        raise DefinitionError(located_problems(parse_yaml(text, path), exc, path)) from None
+    return LoadedDefinition(definition, text, definition_hash(definition), path)
+
+
+def _fast_load(text: str, path: str) -> dict[str, Any]:
+    """Plain data through the C-accelerated safe loader (same YAML 1.2 rules, duplicate keys refused)."""
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError:
+        parse_yaml(text, path)  # the round-trip parser reports the exact position
+        raise
+    if not isinstance(data, dict):
+        raise DefinitionError([Problem(path, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
+    return {str(k): v for k, v in data.items()}
+
+
+def parse_yaml(text: str, path: str) -> CommentedMap:
+    """Parse YAML keeping positions; a top-level mapping is required."""
+    try:
+        tree = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise DefinitionError([Problem(path, line, col, f"YAML tidak sah: {exc.problem or exc.context}")]) from None
+    except YAMLError as exc:
+        raise DefinitionError([Problem(path, 1, 1, f"YAML tidak sah: {exc}")]) from None
+    if not isinstance(tree, CommentedMap):
+        raise DefinitionError([Problem(path, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
+    return tree
+
+
+def located_problems(tree: Any, exc: PydanticValidationError, path: str) -> list[Problem]:
+    """Turn pydantic errors into ``file:line:col`` problems pointing into the YAML."""
+    problems = []
+    for error in exc.errors():
+        clean = _trim_loc(tree, [p for p in error["loc"] if isinstance(p, str | int)])
+        line, col = position_of(tree, clean)
+        where = _loc_text(clean)
+        problems.append(Problem(path, line, col, f"{where}: {_message(error)}" if where else _message(error)))
+    return _dedupe(problems)
+
+
+def _trim_loc(tree: Any, loc: list[str | int]) -> list[str | int]:
+    out: list[str | int] = []
+    node = tree
+    for part in loc:
+        if isinstance(node, CommentedMap) and isinstance(part, str):
+            out.append(part)
+            node = node.get(part)
+        elif isinstance(node, CommentedSeq) and isinstance(part, int):
+            out.append(part)
+            node = node[part] if 0 <= part < len(node) else None
+        elif node is None and isinstance(part, str) and out[-1:] != [part]:
+            out.append(part)  # a missing key: name it
+            break
+        else:
+            continue
+    return out
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: dict[tuple[int, int, str], Problem] = {}
+    for p in problems:
+        seen.setdefault((p.line, p.col, p.message), p)
+    return sorted(seen.values(), key=lambda p: (p.line, p.col))
+
+
+def plain(node: Any) -> Any:
+    if isinstance(node, CommentedMap):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [plain(v) for v in node]
+    return node
+
+
+def load_definition(path: Path) -> LoadedDefinition:
+    """Read and validate one workflow file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DefinitionError([Problem(str(path), 1, 1, f"tidak dapat dibaca: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError([Problem(str(path), 1, 1, f"bukan UTF-8 (bita ke-{exc.start})")]) from None
+    return load_definition_text(text, str(path))

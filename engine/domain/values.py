@@ -1,0 +1,165 @@
+"""Typed case values: parsing what people type, validating, formatting for Indonesians."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from engine.domain.definitions.model import Definition, FieldDef
+from engine.errors import FieldProblem
+
+__all__ = [
+    "format_date_id",
+    "format_rupiah",
+    "format_value",
+    "is_empty",
+    "parse_value",
+    "resolved_settings",
+    "validate_value",
+]
+
+_MONEY_RE = re.compile(r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,00?)?$", re.IGNORECASE)
+_MAX_MONEY = 10**15  # a quadrillion rupiah: anything above is a typo
+
+
+def format_rupiah(amount: int) -> str:
+    """``1250000`` -> ``Rp 1.250.000``."""
+    return "Rp " + format_decimal(amount, format="#,##0", locale="id_ID")
+
+
+def format_date_id(value: date) -> str:
+    """``2026-11-28`` -> ``28 November 2026``."""
+    return format_date(value, format="d MMMM y", locale="id_ID")
+
+
+def is_empty(value: Any) -> bool:
+    """None, empty text or empty list/dict count as not filled."""
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+def resolved_settings(definition: Definition, coop_settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a definition reads: the cooperative's values over the documented defaults.
+
+    A value of the wrong type (a quoted number, a list where a number belongs) is refused
+    rather than guessed at: the AD/ART decides, so a typo must surface.
+    """
+    out: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    for name, spec in definition.settings_used.items():
+        value = coop_settings.get(name, spec.default)
+        expected = type(spec.default)
+        if isinstance(value, bool) != isinstance(spec.default, bool) or not isinstance(value, expected):
+            problems.append(FieldProblem(f"setting {name}", f"harus bertipe {expected.__name__} seperti nilai "
+                                                            f"bawaannya ({spec.default!r}); tercatat {value!r}"))
+        out[name] = value
+    if problems:
+        from engine.errors import ValidationError
+
+        raise ValidationError(problems, headline="Setting koperasi tidak sah; perbaiki berkas organisasi (AD/ART):")
+    return out
+
+
+def _options(field: FieldDef, settings: Mapping[str, Any]) -> list[str]:
+    if field.options:
+        return list(field.options)
+    value = settings.get(field.options_setting or "", [])
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def parse_value(name: str, field: FieldDef, raw: str, settings: Mapping[str, Any]) -> Any:
+    """Parse typed text (CLI ``--set``, web form) into the stored value; raises FieldProblem."""
+    text = raw.strip()
+    if text == "":
+        return None
+    if field.type == "money":
+        compact = re.sub(r"\s+", " ", text)
+        match = _MONEY_RE.match(compact)
+        if not match:
+            raise _problem(name, field, "jumlah uang tidak dikenali; tulis misalnya 1.250.000 (rupiah utuh)")
+        return int(match.group(1).replace(".", ""))
+    if field.type == "integer":
+        if not re.fullmatch(r"-?\d+", text):
+            raise _problem(name, field, "harus bilangan bulat")
+        return int(text)
+    if field.type == "date":
+        for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        raise _problem(name, field, "tanggal tidak dikenali; tulis HH-BB-TTTT atau TTTT-BB-HH")
+    if field.type == "choice":
+        options = _options(field, settings)
+        for option in options:
+            if option.lower() == text.lower():
+                return option
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1]
+        raise _problem(name, field, "pilihan tidak dikenal; pilih salah satu dari: " + "; ".join(options))
+    if field.type == "attachment":
+        raise _problem(name, field, "lampiran diunggah sebagai berkas, bukan diketik")
+    return text
+
+
+class _FieldError(Exception):
+    def __init__(self, problem: FieldProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _problem(name: str, field: FieldDef, message: str) -> _FieldError:
+    return _FieldError(FieldProblem(f"{field.label} ({name})", message))
+
+
+def validate_value(name: str, field: FieldDef, value: Any, settings: Mapping[str, Any]) -> FieldProblem | None:
+    """Check a stored value against its field definition; None when valid (or empty)."""
+    if is_empty(value):
+        return None
+    label = f"{field.label} ({name})"
+    if field.type in ("money", "integer"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return FieldProblem(label, "harus bilangan bulat")
+        if field.type == "money" and not 0 <= value <= _MAX_MONEY:
+            return FieldProblem(label, "jumlah di luar batas wajar")
+        if field.min is not None and value < field.min:
+            shown = format_rupiah(field.min) if field.type == "money" else str(field.min)
+            return FieldProblem(label, f"minimal {shown}")
+        if field.max is not None and value > field.max:
+            shown = format_rupiah(field.max) if field.type == "money" else str(field.max)
+            return FieldProblem(label, f"maksimal {shown}")
+    elif field.type == "text":
+        if not isinstance(value, str):
+            return FieldProblem(label, "harus berupa teks")
+        if field.max_length is not None and len(value) > field.max_length:
+            return FieldProblem(label, f"terlalu panjang ({len(value)} huruf, maksimal {field.max_length})")
+        if field.pattern and not re.fullmatch(field.pattern, value):
+            return FieldProblem(label, field.pattern_hint or f"format tidak sesuai ({field.pattern})")
+    elif field.type == "choice":
+        if value not in _options(field, settings):
+            return FieldProblem(label, "pilihan tidak dikenal")
+    elif field.type == "date":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return FieldProblem(label, "tanggal tidak sah")
+    elif field.type == "attachment" and not (isinstance(value, dict) and "sha256" in value):
+        return FieldProblem(label, "lampiran tidak sah")
+    return None
+
+
+def format_value(field: FieldDef, value: Any) -> str:
+    """A stored value as people read it."""
+    if is_empty(value):
+        return "—"
+    if field.type == "money" and isinstance(value, int):
+        return format_rupiah(value)
+    if field.type == "date":
+        return format_date_id(date.fromisoformat(str(value)))
+    if field.type == "attachment" and isinstance(value, dict):
+        return f"{value.get('name')} ({value.get('size')} bita, SHA-256 {str(value.get('sha256'))[:16]}…)"
+    return str(value)

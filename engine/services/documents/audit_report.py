@@ -1,0 +1,153 @@
+"""The audit report for the pengawas: a cooperative's trail over a period, with verification."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.adapters.render.formatting import tanggal, tanggal_waktu
+from engine.adapters.store.db import as_utc
+from engine.adapters.store.models import AuditEntry, Case, Checkpoint, Cooperative, DefinitionRecord, Person
+from engine.audit.verify import verify_log
+from engine.domain.roles import role_label
+from engine.errors import ValidationError
+
+__all__ = ["AuditView", "audit_number", "audit_view", "period_bounds"]
+
+_KIND_LABELS = {"start": "mulai", "submit": "ajukan", "verify": "verifikasi", "approve": "setujui",
+                "reject": "tolak", "return": "kembalikan"}
+
+
+def audit_number(start: date, end: date) -> str:
+    """``LHP-JEJAK-20261101-20261130``."""
+    return f"LHP-JEJAK-{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def period_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC bounds of the local days ``start`` .. ``end`` (inclusive): [from, to)."""
+    if end < start:
+        raise ValidationError([], headline=f"Periode tidak sah: {tanggal(start)} sesudah {tanggal(end)}.")
+    low = datetime.combine(start, time(0), tz).astimezone(UTC)
+    high = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return low, high
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One log entry of the period, as the pengawas reads it."""
+
+    seq: int
+    when: str
+    case: str
+    workflow: str
+    action: str
+    transition: str
+    actor: str
+    role: str
+    vote: str | None
+
+
+@dataclass(frozen=True)
+class WorkflowRow:
+    """Activity of one procedure in the period."""
+
+    title: str
+    started: int
+    approved: int
+    rejected: int
+    returned: int
+    entries: int
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """Everything the audit report prints."""
+
+    start: str
+    end: str
+    ok: bool
+    status: str
+    findings: list[str]
+    log_size: int
+    log_root: str
+    checkpoints: int
+    latest_checkpoint: int
+    entries: list[EntryRow]
+    workflows: list[WorkflowRow]
+    open_cases: list[tuple[str, str, str, str]]
+    seqs: list[int]
+    proof_size: int | None
+    checked_at: datetime
+    checked_text: str
+
+
+def _short_time(value: datetime, tz: ZoneInfo) -> str:
+    return f"{value.astimezone(tz):%d-%m-%Y %H.%M}"
+
+
+def audit_view(session: Session, coop: Cooperative, start: date, end: date, tz: ZoneInfo,
+               titles: dict[str, str], states: Callable[[str], Mapping[str, str]]) -> AuditView:
+    """Entries of the period, per-procedure counts, open cases and the verification of the whole log."""
+    low, high = period_bounds(start, end, tz)
+    report = verify_log(session, coop)
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.coop_id == coop.id, AuditEntry.created_at >= low,
+                                                       AuditEntry.created_at < high)
+                              .order_by(AuditEntry.seq)).all()
+    people = dict(session.execute(select(Person.username, Person.full_name)).all())
+    rows: list[EntryRow] = []
+    counts: dict[str, dict[str, int]] = {}
+    for entry in entries:
+        body = json.loads(entry.body)
+        ref = str(body.get("definition", "?"))
+        workflow = ref.split("@")[0]
+        kind = str(body.get("kind", ""))
+        vote = body.get("vote")
+        action = str(body.get("action"))
+        label = _KIND_LABELS.get(kind, kind)
+        names = states(ref)
+        source, target = str(body.get("from") or ""), str(body.get("to") or "")
+        rows.append(EntryRow(
+            entry.seq, _short_time(as_utc(entry.created_at), tz), str(body.get("case", "—")),
+            titles.get(workflow, workflow), action if label == action else f"{action} ({label})",
+            f"{names.get(source, source) if source else 'Mulai'} → {names.get(target, target)}",
+            people.get(str(body.get("actor")), str(body.get("actor"))), role_label(str(body.get("role", ""))),
+            f"{vote['count']} dari {vote['needed']}" if isinstance(vote, dict) else None))
+        tally = counts.setdefault(workflow, {"start": 0, "approve": 0, "reject": 0, "return": 0, "all": 0})
+        tally["all"] += 1
+        if kind in tally:
+            tally[kind] += 1
+    workflows = [WorkflowRow(titles.get(w, w), c["start"], c["approve"], c["reject"], c["return"], c["all"])
+                 for w, c in sorted(counts.items(), key=lambda item: titles.get(item[0], item[0]))]
+    open_rows = session.execute(
+        select(Case.number, DefinitionRecord.workflow_id, Case.state, Case.state_since)
+        .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id)
+        .where(Case.coop_id == coop.id, Case.closed_at.is_(None), Case.created_at < high)
+        .order_by(Case.state_since)).all()
+    open_cases = [(number, titles.get(wf, wf), state, tanggal(as_utc(since).astimezone(tz).date()))
+                  for number, wf, state, since in open_rows]
+    last_time = session.scalar(select(func.max(AuditEntry.created_at)).where(AuditEntry.coop_id == coop.id))
+    checked_at = as_utc(last_time) if last_time is not None else high
+    proof_size: int | None = entries[-1].seq if entries else None
+    if proof_size is None:
+        before = session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.coop_id == coop.id, AuditEntry.created_at < high))
+        has_cp = session.scalar(select(func.count()).select_from(Checkpoint).where(Checkpoint.coop_id == coop.id))
+        proof_size = int(before or 0) if has_cp else None
+    if report.ok:
+        status = (f"Jejak persetujuan utuh: {report.size} catatan, {report.checkpoints} checkpoint bertanda "
+                  "tangan sah.")
+    else:
+        status = f"Jejak persetujuan TIDAK utuh: {report.first}."
+    return AuditView(
+        start=tanggal(start), end=tanggal(end), ok=report.ok, status=status,
+        findings=[str(f) for f in report.findings], log_size=report.size, log_root=report.root,
+        checkpoints=report.checkpoints, latest_checkpoint=report.latest_checkpoint, entries=rows,
+        workflows=workflows, open_cases=open_cases, seqs=[e.seq for e in entries], proof_size=proof_size,
+        checked_at=checked_at, checked_text=tanggal_waktu(checked_at, tz),
+    )

@@ -1,0 +1,331 @@
+"""Document use cases over the engine's services: render, embed proof, record the SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.adapters.render.common import DocMeta, OrgInfo, Signer, coop_by_slug, find_case, signer_for
+from engine.adapters.render.evidence import DefinitionEvidence, Evidence, LogEvidence, log_evidence
+from engine.adapters.render.formatting import tanggal, tanggal_waktu
+from engine.adapters.render.issue import IssuedPdf, record_issue, render_document
+from engine.adapters.render.pdf import document_time
+from engine.adapters.render.workbook import example_budget, read_workbook, write_workbook
+from engine.adapters.store.db import Database, as_utc
+from engine.adapters.store.models import AuditEntry, CaseEvent, Cooperative, DefinitionRecord, Person
+from engine.audit.findings import find
+from engine.audit.keys import Signer as KeySigner
+from engine.domain.budget import SECTIONS, BudgetData, budget_view
+from engine.domain.roles import role_label
+from engine.errors import ConfigurationError, NotFoundError
+from engine.services import Services
+from engine.services.documents.audit_report import audit_number, audit_view
+from engine.services.documents.budget_store import BudgetCase, budget_cases, load_budget, save_budget, sync_ratification
+from engine.services.documents.minutes import action_label, minutes_number, minutes_view
+from engine.services.documents.sop import midnight, sop_date, sop_number, sop_view, sort_key
+from engine.services.documents.verify import PdfVerification, verify_pdf
+
+__all__ = ["BudgetImport", "DocumentService"]
+
+
+@dataclass(frozen=True)
+class BudgetImport:
+    """What an XLSX import stored."""
+
+    coop: str
+    year: int
+    revision: int
+    status: str
+    lines: dict[str, int]
+    plan_items: int
+    changed: bool
+
+
+class DocumentService:
+    """Issue the cooperative's documents from one engine instance (its database, key and workflows)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # -- helpers -------------------------------------------------------------------------
+
+    @property
+    def _db(self) -> Database:
+        return self.services.db
+
+    def _signer(self) -> KeySigner | None:
+        try:
+            return self.services.signer
+        except ConfigurationError:
+            return None
+
+    def _schema_ready(self) -> bool:
+        path = self._db.sqlite_path
+        if self._db.dialect == "sqlite" and (path is None or not path.exists()):
+            return False  # do not create an empty database file just to find it has no schema
+        try:
+            return bool(self._db.schema_is_current())
+        except Exception:  # no database file or server: render without recording
+            return False
+
+    def _finish(self, issued: IssuedPdf, coop_id: int | None, subject: str | None, *, record: bool) -> IssuedPdf:
+        if not record:
+            return issued
+        return record_issue(self._db, coop_id, issued, subject, self.services.clock())
+
+    def _log(self, session: Session, coop: Cooperative, seqs: Sequence[int], at_size: int | None = None
+             ) -> LogEvidence:
+        return log_evidence(session, coop, seqs, at_size=at_size, signer=self._signer(), now=self.services.clock())
+
+    # -- SOP -----------------------------------------------------------------------------
+
+    def sop(self, workflow_id: str, coop_slug: str | None = None) -> IssuedPdf:
+        """The SOP document (Permenpan-RB 35/2012) of one workflow; with a cooperative, names and settings."""
+        loaded = self.services.registry.get(workflow_id)
+        number = sop_number(loaded)
+        coop_id: int | None = None
+        log: LogEvidence | None = None
+        if coop_slug:
+            self._db.require_schema()
+            with self._db.session() as session:
+                coop = coop_by_slug(session, coop_slug)
+                coop_id = coop.id
+                org = OrgInfo.of(coop)
+                view = sop_view(session, loaded, coop)
+                log = self._log(session, coop, [])
+        else:
+            org = OrgInfo.of(None)
+            view = sop_view(None, loaded, None)
+        d = loaded.definition
+        when = document_time(midnight(sop_date(loaded)))
+        meta = DocMeta(number, "sop", f"Standar Operasional Prosedur {d.title}", loaded.pinned_ref, org.name,
+                       f"{org.name} · SOP {d.sop.nomor} {d.title}", when)
+        evidence = Evidence(number, "sop", meta.title, coop_slug, loaded.pinned_ref, log,
+                            (DefinitionEvidence.of(loaded),))
+        issued = render_document("sop.html", meta, evidence, {"org": org, "s": view})
+        return self._finish(issued, coop_id, loaded.pinned_ref, record=bool(coop_slug) or self._schema_ready())
+
+    def book(self, coop_slug: str) -> IssuedPdf:
+        """The Buku SOP: every procedure of the cooperative with cover, pengesahan and table of contents."""
+        definitions = sorted(self.services.registry.all(), key=sort_key)
+        day = max(sop_date(x) for x in definitions)
+        self._db.require_schema()
+        with self._db.session() as session:
+            coop = coop_by_slug(session, coop_slug)
+            org = OrgInfo.of(coop)
+            views = [sop_view(session, x, coop) for x in definitions]
+            ratify = [signer_for(session, coop, "ketua", day, caption="Ditetapkan oleh"),
+                      signer_for(session, coop, "sekretaris", day, caption=""),
+                      signer_for(session, coop, "ketua_pengawas", day, caption="Mengetahui")]
+            log = self._log(session, coop, [])
+            coop_id = coop.id
+        number = f"BUKU-SOP-{day.year}"
+        when = document_time(midnight(day))
+        meta = DocMeta(number, "buku_sop", f"Buku Standar Operasional Prosedur {org.name}",
+                       f"{len(views)} prosedur", org.name, f"{org.name} · Buku SOP {day.year}", when)
+        evidence = Evidence(number, "buku_sop", meta.title, coop_slug, meta.subject, log,
+                            tuple(DefinitionEvidence.of(x) for x in definitions))
+        categories: dict[str, int] = {}
+        for v in views:
+            categories[v.category] = categories.get(v.category, 0) + 1
+        context = {"org": org, "sops": views, "year": day.year, "date": tanggal(day), "signers": ratify,
+                   "categories": categories, "place_date": f"{org.town}, {tanggal(day)}"}
+        issued = render_document("buku_sop.html", meta, evidence, context)
+        return self._finish(issued, coop_id, meta.subject, record=True)
+
+    # -- Berita Acara ---------------------------------------------------------------------
+
+    def minutes(self, case_number: str, coop_slug: str | None = None) -> IssuedPdf:
+        """The Berita Acara of a decided case, with its entries, inclusion proofs and checkpoint embedded."""
+        self._db.require_schema()
+        with self._db.session() as session:
+            case = find_case(session, case_number, coop_slug)
+            coop = session.get_one(Cooperative, case.coop_id)
+            record = session.get_one(DefinitionRecord, case.definition_id)
+            loaded = self.services.pinned(record)
+            view = minutes_view(session, case, coop, loaded, self.services.tz)
+            seqs = list(session.scalars(select(AuditEntry.seq).where(AuditEntry.case_id == case.id)))
+            log = self._log(session, coop, seqs, at_size=max(seqs))
+            org = OrgInfo.of(coop)
+            coop_id = coop.id
+        number = minutes_number(case.number)
+        title = f"Berita Acara {loaded.definition.title}"
+        meta = DocMeta(number, "berita_acara", title, case.number, org.name,
+                       f"{org.name} · Berita Acara kasus {case.number}", document_time(view.decided))
+        evidence = Evidence(number, "berita_acara", title, coop.slug, case.number, log)
+        issued = render_document("berita_acara.html", meta, evidence, {"org": org, "m": view})
+        return self._finish(issued, coop_id, case.number, record=True)
+
+    # -- audit report ---------------------------------------------------------------------
+
+    def audit_report(self, coop_slug: str, start: date, end: date) -> IssuedPdf:
+        """The pengawas' report of the trail over a period, with the log's verification status."""
+        self._db.require_schema()
+        titles: dict[str, str] = {}
+        with self._db.session() as session:
+            coop = coop_by_slug(session, coop_slug)
+            for workflow_id, title in session.execute(select(DefinitionRecord.workflow_id, DefinitionRecord.title)
+                                                      .order_by(DefinitionRecord.version)):
+                titles[workflow_id] = title  # every procedure in the log is registered; newest title wins
+            records = {r.pinned_ref: r for r in session.scalars(select(DefinitionRecord))}
+
+            def states(ref: str) -> dict[str, str]:
+                record = records.get(ref)
+                if record is None:
+                    return {}
+                return {k: v.title for k, v in self.services.pinned(record).definition.states.items()}
+
+            view = audit_view(session, coop, start, end, self.services.tz, titles, states)
+            temuan = [f.to_json() for f in find(session, coop, self.services.pinned, start=start, end=end,
+                                                now=self.services.clock(), tz=self.services.tz).findings]
+            log = self._log(session, coop, view.seqs, at_size=view.proof_size)
+            org = OrgInfo.of(coop)
+            pengawas = [signer_for(session, coop, "ketua_pengawas", end, caption="Diterima oleh")]
+            day = min(end, as_utc(view.checked_at).astimezone(self.services.tz).date())
+            for person in self._holders(session, coop.id, "pengawas", end):
+                pengawas.append(Signer(role_label("pengawas"), person, None, ""))
+            coop_id = coop.id
+        number = audit_number(start, end)
+        title = "Laporan Jejak Persetujuan untuk Pengawas"
+        meta = DocMeta(number, "laporan_audit", title, f"{start.isoformat()}..{end.isoformat()}", org.name,
+                       f"{org.name} · {title}", document_time(view.checked_at))
+        evidence = Evidence(number, "laporan_audit", title, coop.slug, meta.subject, log)
+        context = {"org": org, "a": view, "signers": pengawas, "place_date": f"{org.town}, {tanggal(day)}",
+                   "temuan": temuan}
+        issued = render_document("laporan_audit.html", meta, evidence, context)
+        return self._finish(issued, coop_id, meta.subject, record=True)
+
+    @staticmethod
+    def _holders(session: Session, coop_id: int, role: str, day: date) -> list[str]:
+        from engine.adapters.render.common import holders
+
+        return [p.full_name for p in holders(session, coop_id, role, day)]
+
+    # -- RAPB and Rencana Kerja ------------------------------------------------------------
+
+    def import_budget(self, coop_slug: str, year: int, path: Path) -> BudgetImport:
+        """Import RAPB lines and Rencana Kerja items from an XLSX workbook (all or nothing)."""
+        self._db.require_schema()
+        content = path.read_bytes()
+        data = read_workbook(content, year)
+        with self._db.session() as session:
+            coop = coop_by_slug(session, coop_slug)
+            previous: BudgetData | None
+            try:
+                previous = load_budget(session, coop, year)[1]
+            except NotFoundError:  # nothing imported yet
+                previous = None
+            budget = save_budget(session, coop, data, source_name=path.name,
+                                 source_sha256=hashlib.sha256(content).hexdigest(), now=self.services.clock(),
+                                 pinned=self.services.pinned)
+            counts = {code: len(data.section(code)) for code in SECTIONS}
+            return BudgetImport(coop.slug, year, budget.revision, budget.status, counts, len(data.plan),
+                                previous != data)
+
+    def export_budget(self, coop_slug: str, year: int, *, example: bool = False) -> bytes:
+        """The year's RAPB/RK as an XLSX workbook in the import layout (or the shipped example)."""
+        self._db.require_schema()
+        with self._db.session() as session:
+            coop = coop_by_slug(session, coop_slug)
+            shares = coop.settings.get("pembagian_shu")
+            if example:
+                return write_workbook(example_budget(year), coop.name, shares=shares)
+            budget, data = load_budget(session, coop, year)
+            return write_workbook(data, coop.name, shares=shares, when=as_utc(budget.updated_at))
+
+    def _budget_context(self, session: Session, coop: Cooperative, year: int
+                        ) -> tuple[dict[str, Any], LogEvidence, datetime, str]:
+        budget = sync_ratification(session, coop, year, self.services.pinned)
+        budget, data = load_budget(session, coop, year)
+        view = budget_view(data, coop.settings)
+        cases = budget_cases(session, coop, year, self.services.pinned)
+        chosen: BudgetCase | None = next((c for c in cases if c.case.number == budget.case_number), None)
+        if chosen is None and cases:
+            chosen = cases[-1]
+        seqs: list[int] = []
+        history: list[dict[str, str]] = []
+        ratifier: Signer | None = None
+        if chosen is not None:
+            seqs = list(session.scalars(select(AuditEntry.seq).where(AuditEntry.case_id == chosen.case.id)))
+            people = dict(session.execute(select(Person.id, Person.full_name)).all())
+            events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == chosen.case.id)
+                                     .order_by(CaseEvent.seq)).all()
+            d = chosen.loaded.definition
+            fired = {(e.step_no, e.action): e.to_state for e in events if e.to_state != e.from_state}
+            for e in events:
+                target = fired.get((e.step_no, e.action), e.to_state)
+                history.append({"seq": str(e.seq), "when": tanggal_waktu(as_utc(e.at), self.services.tz),
+                                "action": action_label(d, e.action, e.from_state, target),
+                                "actor": people.get(e.actor_id, "?"), "role": role_label(e.role)})
+            if chosen.ratified and events:
+                last = events[-1]
+                ratifier = Signer(role_label(last.role), people.get(last.actor_id), None, "Disahkan Rapat Anggota")
+        log = self._log(session, coop, seqs, at_size=max(seqs) if seqs else None)
+        day = (as_utc(budget.locked_at) if budget.locked_at else as_utc(budget.updated_at))
+        local = day.astimezone(self.services.tz).date()
+        signers = [signer_for(session, coop, "ketua", local, caption="Pengurus"),
+                   signer_for(session, coop, "bendahara", local, caption=""),
+                   signer_for(session, coop, "ketua_pengawas", local, caption="Mengetahui")]
+        if ratifier is not None and budget.status == "disahkan":
+            signers.append(ratifier)
+        revision = f"/R{budget.revision}" if budget.revision else ""
+        summary = None
+        if chosen is not None:
+            summary = {
+                "number": chosen.case.number, "status": chosen.status, "ratified": chosen.ratified,
+                "data": chosen.data, "history": history,
+                "meeting": tanggal(chosen.data["tanggal_rapat_anggota"])
+                if chosen.data.get("tanggal_rapat_anggota") else None,
+            }
+        context = {"org": OrgInfo.of(coop), "b": view, "year": year, "budget": budget, "case": summary,
+                   "signers": signers, "place_date": f"{OrgInfo.of(coop).town}, {tanggal(local)}",
+                   "ratified": budget.status == "disahkan", "revision": budget.revision}
+        return context, log, day, revision
+
+    def budget(self, coop_slug: str, year: int) -> IssuedPdf:
+        """The RAPB of a year: per-unit income, costs, planned SHU and its split, investment and funds."""
+        return self._plan_document(coop_slug, year, "rapb")
+
+    def work_plan(self, coop_slug: str, year: int) -> IssuedPdf:
+        """The Rencana Kerja of a year: organisation, business, finance and capital."""
+        return self._plan_document(coop_slug, year, "rencana_kerja")
+
+    def _plan_document(self, coop_slug: str, year: int, kind: str) -> IssuedPdf:
+        self._db.require_schema()
+        with self._db.session() as session:
+            coop = coop_by_slug(session, coop_slug)
+            context, log, day, revision = self._budget_context(session, coop, year)
+            coop_id = coop.id
+            org: OrgInfo = context["org"]
+        if kind == "rapb":
+            number = f"RAPB/{year}{revision}"
+            title = f"Rencana Anggaran Pendapatan dan Belanja (RAPB) Tahun Anggaran {year}"
+            template = "rapb.html"
+        else:
+            number = f"RK/{year}{revision}"
+            title = f"Rencana Kerja Tahun {year}"
+            template = "rencana_kerja.html"
+        short = f"RAPB {year}" if kind == "rapb" else f"Rencana Kerja {year}"
+        meta = DocMeta(number, kind, title, f"{coop_slug} {year}", org.name, f"{org.name} · {short}",
+                       document_time(day))
+        evidence = Evidence(number, kind, title, coop_slug, meta.subject, log)
+        issued = render_document(template, meta, evidence, context)
+        return self._finish(issued, coop_id, meta.subject, record=True)
+
+    # -- verification ---------------------------------------------------------------------
+
+    def verify(self, data: bytes, *, against_db: bool = True) -> PdfVerification:
+        """Check an issued PDF offline, and against this database when ``against_db``."""
+        return verify_pdf(data, self._db if against_db else None)
+
+
+def example_data(year: int) -> BudgetData:
+    """The example RAPB/RK (the data of ``contoh_rapb.xlsx``)."""
+    return example_budget(year)

@@ -1,5 +1,0 @@
-"""Persistence adapters: SQLAlchemy models, database setup, Alembic migrations."""
-
-from engine.store.db import Database, as_utc, normalise_url, utcnow
-
-__all__ = ["Database", "as_utc", "normalise_url", "utcnow"]
