@@ -33,7 +33,7 @@ from engine.demo import DEMO_ORG  # noqa: E402
 from engine.domain.definitions.model import Definition  # noqa: E402
 from engine.domain.values import resolved_settings  # noqa: E402
 from engine.services import Services  # noqa: E402
-from engine.services.documents import DocumentService, IssuedPdf, build_flowchart  # noqa: E402
+from engine.services.documents import IssuedPdf, build_flowchart  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 
 WHEN = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -68,7 +68,7 @@ def main() -> int:
     services = Services(Settings(db_url=url, key_path=tmp / "k.key"), clock=lambda: WHEN)
     services.init()
     services.import_org(DEMO_ORG)
-    docs = DocumentService(services)
+    docs = services.documents
     nota = tmp / "nota.pdf"
     nota.write_bytes(b"%PDF-1.4 bench")
 

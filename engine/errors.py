@@ -1,7 +1,9 @@
 """One error tree for the whole engine.
 
-Every error carries an Indonesian message for people, the CLI exit code and the HTTP
-status the web layer maps it to. Context travels as attributes, never parsed out of text.
+Every error carries an Indonesian message for people; context travels as attributes (a
+list of :class:`FieldProblem` or :class:`Problem`, a headline, the rule that refused),
+never parsed back out of the text. The CLI exit code and the HTTP status of each class are
+set here and nowhere else: entry points ask :func:`exit_code_for` and :func:`http_status_for`.
 """
 
 from __future__ import annotations
@@ -10,18 +12,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_UNEXPECTED",
     "AlreadyDecidedError",
     "AuditIntegrityError",
+    "ChecksFailedError",
     "ConfigurationError",
     "DefinitionChangedError",
     "DefinitionError",
     "FieldProblem",
+    "FormExpiredError",
+    "GuardError",
+    "LoginRefusedError",
+    "LoginRequiredError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PermissionDeniedError",
     "Problem",
     "TatakelolaError",
+    "TooManyAttemptsError",
+    "UsageError",
     "ValidationError",
+    "exit_code_for",
+    "http_status_for",
 ]
+
+EXIT_OK = 0
+#: Anything not raised on purpose: a bug. The CLI says so without a traceback.
+EXIT_UNEXPECTED = 70
+#: Ctrl+C.
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -39,13 +60,19 @@ class Problem:
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """A problem with one input field (a case field, a checklist item, a setting)."""
+    """A problem with one input: a case field, a checklist item, a setting, a cell, an option.
 
-    field: str
+    ``label`` is what people read ("Jumlah", "Sheet 'Biaya', sel C7"); ``name`` is the
+    identifier the input has in a form or a definition (``jumlah``), when it has one.
+    """
+
+    label: str
     message: str
+    name: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+        where = f"{self.label} ({self.name})" if self.name and self.name != self.label else self.label
+        return f"{where}: {self.message}"
 
 
 class TatakelolaError(Exception):
@@ -58,16 +85,30 @@ class TatakelolaError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def headline(self) -> str:
+        """The first sentence people see (the whole message unless a subclass has more)."""
+        return self.message
+
+
+class UsageError(TatakelolaError):
+    """A command or request was written wrongly (an option without its value, a bad pair)."""
+
+    exit_code = 2
+    http_status = 400
+
 
 class ConfigurationError(TatakelolaError):
-    """The installation is not set up (no schema, no signing key, bad URL)."""
+    """The installation is not set up (no schema, no signing key, bad URL or setting)."""
 
     exit_code = 2
     http_status = 500
 
 
 class DefinitionError(TatakelolaError):
-    """A workflow definition is malformed; carries every located problem."""
+    """A workflow definition or organisation file is malformed; carries every located problem."""
+
+    http_status = 422
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
@@ -77,7 +118,6 @@ class DefinitionError(TatakelolaError):
 class DefinitionChangedError(TatakelolaError):
     """A definition's content changed while its version number stayed the same."""
 
-    exit_code = 1
     http_status = 409
 
     def __init__(self, workflow_id: str, version: int, known_sha: str, new_sha: str) -> None:
@@ -93,33 +133,80 @@ class DefinitionChangedError(TatakelolaError):
 
 
 class ValidationError(TatakelolaError):
-    """Input data is invalid; carries one problem per field. Nothing was changed."""
+    """Input data is invalid; carries one problem per input. Nothing was changed."""
 
     http_status = 422
 
     def __init__(self, problems: Sequence[FieldProblem], headline: str | None = None) -> None:
         self.problems = list(problems)
-        lines = [headline or "Data belum lengkap atau tidak valid:"]
-        lines += [f"  - {p}" for p in self.problems]
+        self._headline = headline or "Data belum lengkap atau tidak valid:"
+        lines = [self._headline] + [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
+
+    @property
+    def headline(self) -> str:
+        """The sentence above the list of problems."""
+        return self._headline
+
+
+class PayloadTooLargeError(ValidationError):
+    """An upload or request is over its size limit."""
+
+    http_status = 413
+
+
+class GuardError(TatakelolaError):
+    """A guard expression is malformed, or could not be evaluated on the data given."""
+
+    http_status = 422
 
 
 class NotFoundError(TatakelolaError):
-    """A cooperative, person, case or workflow does not exist."""
+    """A cooperative, person, case, workflow or page does not exist (or is not the asker's to see)."""
 
     exit_code = 3
     http_status = 404
 
 
 class PermissionDeniedError(TatakelolaError):
-    """The actor may not take this action (role, term, segregation of duties)."""
+    """The actor may not take this action (role, term, segregation of duties, quorum)."""
 
     exit_code = 4
     http_status = 403
 
-    def __init__(self, message: str, *, rule: str) -> None:
+    def __init__(self, message: str, *, rule: str = "peran") -> None:
         super().__init__(message)
         self.rule = rule
+
+
+class LoginRequiredError(TatakelolaError):
+    """The page or call needs a signed-in person."""
+
+    exit_code = 4
+    http_status = 401
+
+    def __init__(self, message: str = "Perlu masuk (login).") -> None:
+        super().__init__(message)
+
+
+class LoginRefusedError(TatakelolaError):
+    """Wrong user name or password."""
+
+    exit_code = 4
+    http_status = 401
+
+
+class TooManyAttemptsError(LoginRefusedError):
+    """Too many failed logins from this name or address; try again later."""
+
+    http_status = 429
+
+
+class FormExpiredError(TatakelolaError):
+    """A form's CSRF token is missing, wrong or from an old session."""
+
+    exit_code = 4
+    http_status = 403
 
 
 class AlreadyDecidedError(TatakelolaError):
@@ -133,3 +220,24 @@ class AuditIntegrityError(TatakelolaError):
     """The approval trail does not verify."""
 
     http_status = 500
+
+
+class ChecksFailedError(TatakelolaError):
+    """A check ran and found problems (lint, trail verification, audit findings, a document).
+
+    The findings themselves were already reported; the message is the one-line summary.
+    """
+
+    http_status = 422
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The CLI exit code for an exception (70 for anything not raised on purpose)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return exc.exit_code if isinstance(exc, TatakelolaError) else EXIT_UNEXPECTED
+
+
+def http_status_for(exc: BaseException) -> int:
+    """The HTTP status for an exception (500 for anything not raised on purpose)."""
+    return exc.http_status if isinstance(exc, TatakelolaError) else 500

@@ -1,4 +1,8 @@
-"""Validated settings, passed explicitly (never read at import time)."""
+"""Every knob of the engine, validated, passed explicitly; the only module that reads the environment.
+
+Entry points build one :class:`Settings` (``Settings.from_env(...)`` with their own options
+as overrides) and hand it down; nothing reads ``os.environ`` at import time or elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,30 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
-from engine.adapters.store.db import normalise_url
+from engine.errors import ConfigurationError
 
-__all__ = ["DEFAULT_DB_URL", "Settings"]
+__all__ = ["DEFAULT_DB_URL", "Settings", "debug_enabled", "normalise_url"]
 
 DEFAULT_DB_URL = "sqlite:///tatakelola.db"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and plain file paths; pick the psycopg 3 driver."""
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def debug_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """``TATAKELOLA_DEBUG=1``: show tracebacks of unexpected errors (for developers)."""
+    return (os.environ if env is None else env).get("TATAKELOLA_DEBUG") == "1"
 
 
 class Settings(BaseModel):
@@ -29,12 +50,28 @@ class Settings(BaseModel):
     attachments_dir: Path | None = Field(
         default=None, description="Store attachment content on disk here instead of in the database."
     )
-    max_attachment_mb: float = 20
     timezone: str = "Asia/Jakarta"
+    max_attachment_mb: float = Field(default=20, gt=0, description="One attached file.")
+    max_request_mb: float = Field(default=25, gt=0, description="One web request (a form with its files).")
+    max_workbook_mb: float = Field(default=5, gt=0, description="One uploaded RAPB/RK workbook.")
+    web_secret: SecretStr | None = Field(
+        default=None, description="Signs web session cookies; default: a file beside the signing key.")
+    session_hours: float = Field(default=8, gt=0, description="A web login lasts this long.")
+    login_attempts: int = Field(default=5, ge=1, description="Failed logins allowed per name/address per window.")
+    login_window_s: float = Field(default=300, gt=0)
+    source_date_epoch: int | None = Field(
+        default=None, ge=0,
+        description="Reproducible documents: print this moment (Unix time) instead of the data's own date.")
+
+    @model_validator(mode="after")
+    def _request_holds_a_file(self) -> Settings:
+        if self.max_request_mb < self.max_attachment_mb:
+            raise ValueError("max_request_mb harus ≥ max_attachment_mb (satu kiriman memuat berkasnya)")
+        return self
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Settings from TATAKELOLA_* variables, then explicit overrides (CLI options)."""
+        """Settings from TATAKELOLA_* variables (and SOURCE_DATE_EPOCH), then explicit overrides."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         if env.get("TATAKELOLA_DB"):
@@ -45,8 +82,17 @@ class Settings(BaseModel):
             values["workflow_dirs"] = tuple(Path(p) for p in env["TATAKELOLA_WORKFLOWS"].split(os.pathsep) if p)
         if env.get("TATAKELOLA_ATTACHMENTS"):
             values["attachments_dir"] = Path(env["TATAKELOLA_ATTACHMENTS"])
+        if env.get("TATAKELOLA_SECRET"):
+            values["web_secret"] = env["TATAKELOLA_SECRET"]
+        epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch.isdigit():
+            values["source_date_epoch"] = int(epoch)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except PydanticValidationError as exc:
+            wrong = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'setelan'}: {e['msg']}" for e in exc.errors())
+            raise ConfigurationError(f"Setelan tidak sah: {wrong}") from None
 
     @property
     def resolved_key_path(self) -> Path:
@@ -58,3 +104,8 @@ class Settings(BaseModel):
             db_file = Path(url[len("sqlite:///"):]).expanduser()
             return db_file.with_name(db_file.stem + "-signing.key")
         return Path.home() / ".config" / "tatakelola" / "signing.key"
+
+    @property
+    def web_secret_path(self) -> Path:
+        """Where the generated cookie-signing secret is kept when none is configured."""
+        return self.resolved_key_path.with_name("web-secret")

@@ -32,18 +32,17 @@ def store_attachment(
     directory: Path | None,
 ) -> dict[str, Any]:
     """Check and store one file; return the value the case data holds for it."""
-    label = f"{field.label} ({field_name})"
     limit = min(field.max_mb or max_mb, max_mb)
     if len(content) > limit * 1024 * 1024:
-        raise ValidationError([FieldProblem(label, f"berkas terlalu besar ({len(content) / 1048576:.1f} MB; "
-                                                   f"maksimal {limit:g} MB)")])
+        raise ValidationError([FieldProblem(field.label, f"berkas terlalu besar ({len(content) / 1048576:.1f} MB; "
+                                                   f"maksimal {limit:g} MB)", field_name)])
     if not content:
-        raise ValidationError([FieldProblem(label, "berkas kosong")])
+        raise ValidationError([FieldProblem(field.label, "berkas kosong", field_name)])
     safe_name = Path(filename).name[:200] or "lampiran"
     extension = Path(safe_name).suffix.lower().lstrip(".")
     if field.accept and extension not in {a.lower() for a in field.accept}:
-        raise ValidationError([FieldProblem(label, f"jenis berkas .{extension or '?'} tidak diterima; "
-                                                   f"yang diterima: {', '.join(field.accept)}")])
+        raise ValidationError([FieldProblem(field.label, f"jenis berkas .{extension or '?'} tidak diterima; "
+                                                   f"yang diterima: {', '.join(field.accept)}", field_name)])
     digest = hashlib.sha256(content).hexdigest()
     media_type = mimetypes.guess_type(safe_name)[0] or "application/octet-stream"
     storage_path: str | None = None

@@ -28,16 +28,17 @@ from engine.adapters.store.models import (
     DataRevision,
     DefinitionRecord,
     Person,
+    RoleAssignment,
     SigningKey,
     Vote,
 )
-from engine.domain.definitions.expr import GuardError
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Definition
 from engine.domain.machine import machine_for
-from engine.domain.policy import History, excluded_by_segregation, quorum_needed, roles_on
+from engine.domain.policy import History, Roster, excluded_by_segregation, quorum_needed
 from engine.domain.roles import role_label
 from engine.domain.values import format_date_id
+from engine.errors import GuardError
 
 __all__ = ["RULES", "Finding", "FindingsReport", "find"]
 
@@ -77,9 +78,14 @@ class Finding:
         return Finding(self.rule, self.severity, self.case, self.entries, self.message, self.source,
                        "T-" + hashlib.sha256(raw.encode()).hexdigest()[:10].upper())
 
+    @property
+    def title(self) -> str:
+        """The rule broken, as people read it."""
+        return RULES[self.rule]
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {**asdict(self), "title": RULES[self.rule]}
+        return {**asdict(self), "title": self.title}
 
 
 @dataclass
@@ -114,18 +120,24 @@ def find(
     usernames = dict(session.execute(select(Person.id, Person.username)).all())
     records = {r.id: r for r in session.scalars(select(DefinitionRecord))}
     cases = session.scalars(select(Case).where(Case.coop_id == coop.id).order_by(Case.id)).all()
+    roster = Roster(session.scalars(select(RoleAssignment).where(RoleAssignment.coop_id == coop.id)).all())
+    events_of: dict[int, list[CaseEvent]] = {c.id: [] for c in cases}
+    for event in session.scalars(select(CaseEvent).where(CaseEvent.coop_id == coop.id).order_by(CaseEvent.seq)):
+        events_of[event.case_id].append(event)
+    revisions_of: dict[int, dict[int, Any]] = {c.id: {} for c in cases}
+    for revision in session.scalars(select(DataRevision).where(DataRevision.coop_id == coop.id)):
+        revisions_of[revision.case_id][revision.rev] = json.loads(revision.canonical)
+    votes_of: dict[int, list[Vote]] = {c.id: [] for c in cases}
+    for vote in session.scalars(select(Vote).where(Vote.coop_id == coop.id)):
+        votes_of[vote.case_id].append(vote)
     out: list[Finding] = []
     for case in cases:
         loaded = pinned(records[case.definition_id])
-        events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                 .order_by(CaseEvent.seq)).all()
+        events = events_of[case.id]
         if not any(in_period(e.at) for e in events):
             continue
         report.cases_checked += 1
-        revisions = {r.rev: json.loads(r.canonical) for r in session.scalars(
-            select(DataRevision).where(DataRevision.case_id == case.id))}
-        votes = session.scalars(select(Vote).where(Vote.case_id == case.id)).all()
-        out += _case_findings(session, coop, case, loaded, list(events), revisions, list(votes),
+        out += _case_findings(roster, case, loaded, events, revisions_of[case.id], votes_of[case.id],
                               usernames, in_period, tz)
         report.decisions_checked += sum(1 for e in events if e.kind != "start" and in_period(e.at))
         out += _stuck(case, loaded.definition, coop, now, tz, end)
@@ -137,8 +149,7 @@ def find(
 
 
 def _case_findings(
-    session: Session,
-    coop: Cooperative,
+    roster: Roster,
     case: Case,
     loaded: LoadedDefinition,
     events: list[CaseEvent],
@@ -171,7 +182,7 @@ def _case_findings(
                                f"Aksi '{e.action}' dari '{e.from_state}' ke '{e.to_state}' tidak ada di prosedur.",
                                sop))
         if check and variant is not None:
-            held = roles_on(session, coop.id, e.actor_id, day)
+            held = roster.roles_on(e.actor_id, day)
             if e.role not in held or e.role not in variant.roles:
                 out.append(Finding("peran", "tinggi", case.number, [e.seq],
                                    f"{who} mengambil '{e.action}' sebagai {role_label(e.role)} pada "
@@ -188,7 +199,7 @@ def _case_findings(
             if fired and variant.when:
                 context = {**{n: data.get(n) for n in d.fields}, "settings": settings}
                 try:
-                    expected = machine.select(e.from_state, e.action, context)
+                    expected = machine.decide(e.from_state, e.action, context).chosen
                 except GuardError:
                     expected = None
                 if expected is None or expected.to != e.to_state:

@@ -1,13 +1,17 @@
 """Definition -> ``transitions.Machine``: built once per definition version, shared by all cases.
 
-No model stays registered on a shared machine: a case is attached for one action and
-detached in ``finally``, under a per-machine lock.
+``transitions`` decides: :meth:`WorkflowMachine.decide` triggers the event on a transient
+model (never registered on the shared machine, so no lock is needed). Each variant's guard
+is a condition evaluated by the machine, at most once, in file order; the first variant
+whose guard holds is *chosen*, and the caller's ``ready`` callback then says whether it
+fires now (it raises to refuse, returns False to record a vote that does not yet complete
+a quorum). The chosen variant and the resulting state come back in a :class:`Decision`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,30 +21,42 @@ from engine.domain.definitions.expr import compile_guard
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action
 
-__all__ = ["CaseModel", "WorkflowMachine", "machine_for"]
+__all__ = ["CaseModel", "Decision", "WorkflowMachine", "machine_for"]
 
 
 class CaseModel:
-    """The transient model a case is represented by while one action fires."""
+    """The transient model a case is represented by while one event is processed."""
 
     def __init__(self, state: str) -> None:
         self.state = state
 
 
+def _never(_action: Action) -> bool:
+    return False
+
+
 @dataclass
-class _Candidate:
-    action: Action
-    transition: Any
+class Decision:
+    """What the machine decided for one event: the chosen variant, whether it fired, the state after."""
+
+    context: Mapping[str, Any]
+    ready: Callable[[Action], bool] = _never
+    chosen: Action | None = None
+    fired: bool = False
+    state: str = ""
 
 
-def _guard(action: Action) -> Any:
+def _condition(action: Action) -> Callable[[EventData], bool]:
     evaluate = compile_guard(action.when) if action.when else None
 
     def condition(event: EventData) -> bool:
-        if evaluate is None:
-            return True
-        context: Mapping[str, Any] = event.kwargs["context"]
-        return evaluate(context)
+        decision: Decision = event.kwargs["decision"]
+        if decision.chosen is not None:
+            return False  # an earlier variant's guard held: it is the one, fired or not
+        if evaluate is not None and not evaluate(decision.context):
+            return False
+        decision.chosen = action
+        return decision.ready(action)
 
     return condition
 
@@ -51,7 +67,6 @@ class WorkflowMachine:
     def __init__(self, loaded: LoadedDefinition) -> None:
         self.loaded = loaded
         definition = loaded.definition
-        self._lock = threading.Lock()
         self._actions: dict[tuple[str, str], list[Action]] = {}
         transitions: list[dict[str, Any]] = []
         for action in definition.actions:
@@ -61,7 +76,7 @@ class WorkflowMachine:
                     "trigger": action.id,
                     "source": source,
                     "dest": action.to,
-                    "conditions": [_guard(action)],
+                    "conditions": [_condition(action)],
                 })
         self.machine = Machine(
             model=None,
@@ -77,28 +92,26 @@ class WorkflowMachine:
         """Action variants with this id from this state, in file order."""
         return list(self._actions.get((action_id, state), []))
 
-    def select(self, state: str, action_id: str, context: Mapping[str, Any]) -> Action | None:
-        """The variant ``transitions`` would fire: the first whose guard holds."""
-        for transition, action in zip(
-            self.machine.get_transitions(trigger=action_id, source=state),
-            self.candidates(state, action_id),
-            strict=True,
-        ):
-            assert transition.dest == action.to
-            if action.when is None or compile_guard(action.when)(context):
-                return action
-        return None
+    def decide(self, state: str, action_id: str, context: Mapping[str, Any],
+               ready: Callable[[Action], bool] = _never) -> Decision:
+        """Process ``action_id`` from ``state`` over ``context``.
 
-    def fire(self, state: str, action_id: str, context: Mapping[str, Any]) -> str:
-        """Fire an action from ``state`` and return the new state (unchanged if no guard held)."""
+        Args:
+            state: The case's current state (it must have a variant of ``action_id``).
+            action_id: The event.
+            context: Case fields by name and ``settings``, as the guards read them.
+            ready: Called once with the chosen variant; True fires it, False leaves the
+                state unchanged; raising refuses the whole event. The default never fires,
+                which asks which variant applies.
+
+        Returns:
+            The decision; ``chosen`` is None when no variant's guard holds.
+        """
+        decision = Decision(context, ready)
         model = CaseModel(state)
-        with self._lock:
-            self.machine.add_model(model, initial=state)
-            try:
-                model.trigger(action_id, context=context)  # type: ignore[attr-defined]
-            finally:
-                self.machine.remove_model(model)
-        return model.state
+        decision.fired = bool(self.machine.events[action_id].trigger(model, decision=decision))
+        decision.state = model.state
+        return decision
 
     def mermaid(self) -> str:
         """A mermaid ``stateDiagram-v2`` of the procedure."""

@@ -1,39 +1,79 @@
-"""Who may take which action now, and why not: enforced in this one place.
+"""Who may take which action now, and why not: enforced in this one place, over facts already loaded.
 
-Rules, in order: the case is open; the action exists from the current state; the actor
-holds one of the action's roles in the cooperative today (terms of office); segregation
-of duties (the submitter and earlier deciders cannot approve, no administrator bypass);
-a voter votes once per quorum. Guards, required data and checklists are checked by the
-caller with :func:`missing_requirements`, because they depend on the values being sent.
+Rules, in order: the actor holds one of the action's roles in the cooperative on that day
+(terms of office); segregation of duties (the submitter and earlier deciders cannot approve,
+no administrator bypass); a voter votes once per quorum. Guards, required data and
+checklists are checked with :func:`missing_requirements`, because they depend on the values
+being sent. Nothing here touches a database: callers load a :class:`Roster`, a
+:class:`History` and the step's votes (in batches, for many cases at once) and pass them in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from engine.adapters.store.models import Case, CaseEvent, Person, RoleAssignment, Vote
 from engine.domain.definitions.model import DECIDING_KINDS, Action, Definition
 from engine.domain.roles import ROLES, expand_roles, role_label
 from engine.domain.values import format_date_id, is_empty
 from engine.errors import FieldProblem, ValidationError
 
 __all__ = [
+    "CaseFacts",
     "Eligibility",
+    "EventFacts",
     "History",
+    "Roster",
+    "TermFacts",
     "eligible_voters",
     "excluded_by_segregation",
-    "load_history",
     "missing_requirements",
     "quorum_needed",
-    "roles_on",
     "who_may",
 ]
+
+
+class TermFacts(Protocol):
+    """A term of office: a person holds a role in a cooperative from ``starts_on`` to ``ends_on``."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date | None: ...
+
+
+class EventFacts(Protocol):
+    """One logged step of a case."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def actor_id(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def from_state(self) -> str: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+class CaseFacts(Protocol):
+    """What the rules read of a case itself."""
+
+    @property
+    def created_by(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -47,59 +87,56 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class Roster:
+    """Every term of office of one cooperative, past and future."""
+
+    terms: Sequence[TermFacts] = ()
+    _by_person: dict[int, list[TermFacts]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for term in self.terms:
+            self._by_person.setdefault(term.person_id, []).append(term)
+
+    def people(self) -> list[int]:
+        """Everyone who ever held a role here."""
+        return list(self._by_person)
+
+    def roles_on(self, person_id: int, day: date) -> set[str]:
+        """Roles (with implied ones) a person holds on a day."""
+        held = {t.role for t in self._by_person.get(person_id, ())
+                if t.starts_on <= day and (t.ends_on is None or day <= t.ends_on)}
+        return expand_roles(held)
+
+    def term_reason(self, person_id: int, roles: Sequence[str], day: date) -> str:
+        """Why a person does not hold any of ``roles`` on ``day``, in words."""
+        wanted = set(roles)
+        labels = " atau ".join(role_label(r) for r in roles)
+        for row in self._by_person.get(person_id, ()):
+            if not ({row.role} | set(ROLES[row.role].implies if row.role in ROLES else ())) & wanted:
+                continue
+            if row.ends_on is not None and row.ends_on < day:
+                return (f"Masa jabatan Anda sebagai {role_label(row.role)} berakhir "
+                        f"{format_date_id(row.ends_on)}; aksi ini memerlukan {labels}.")
+            if row.starts_on > day:
+                return (f"Masa jabatan Anda sebagai {role_label(row.role)} baru dimulai "
+                        f"{format_date_id(row.starts_on)}; aksi ini memerlukan {labels}.")
+        return f"Aksi ini hanya untuk {labels}; Anda tidak memegang peran itu di koperasi ini."
+
+
+@dataclass(frozen=True)
 class History:
     """A case's logged events (oldest first) with actor usernames."""
 
-    events: Sequence[CaseEvent]
+    events: Sequence[EventFacts]
     usernames: Mapping[int, str]
 
-    def actors_of(self, action_ids: set[str]) -> dict[int, CaseEvent]:
+    def actors_of(self, action_ids: set[str]) -> dict[int, EventFacts]:
         """Person id -> their latest event among these action ids."""
         return {e.actor_id: e for e in self.events if e.action in action_ids}
 
     def states_visited(self) -> set[str]:
         """Every state the case has been in (before its current one)."""
         return {e.from_state for e in self.events}
-
-
-def load_history(session: Session, case: Case) -> History:
-    """Read a case's events."""
-    events = session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-    ).all()
-    ids = {e.actor_id for e in events}
-    names = dict(session.execute(select(Person.id, Person.username).where(Person.id.in_(ids))).all()) if ids else {}
-    return History(events, names)
-
-
-def roles_on(session: Session, coop_id: int, person_id: int, day: date) -> set[str]:
-    """Roles (with implied ones) a person holds in a cooperative on a day."""
-    rows = session.scalars(
-        select(RoleAssignment).where(RoleAssignment.coop_id == coop_id,
-                                     RoleAssignment.person_id == person_id)
-    ).all()
-    held = {r.role for r in rows if r.starts_on <= day and (r.ends_on is None or day <= r.ends_on)}
-    return expand_roles(held)
-
-
-def _term_reason(session: Session, coop_id: int, person_id: int, roles: Sequence[str], day: date) -> str:
-    wanted = set(roles)
-    rows = session.scalars(
-        select(RoleAssignment).where(RoleAssignment.coop_id == coop_id,
-                                     RoleAssignment.person_id == person_id)
-    ).all()
-    labels = " atau ".join(role_label(r) for r in roles)
-    for row in rows:
-        if not ({row.role} | set(ROLES[row.role].implies if row.role in ROLES else ())) & wanted:
-            continue
-        if row.ends_on is not None and row.ends_on < day:
-            return (f"Masa jabatan Anda sebagai {role_label(row.role)} berakhir "
-                    f"{format_date_id(row.ends_on)}; aksi ini memerlukan {labels}.")
-        if row.starts_on > day:
-            return (f"Masa jabatan Anda sebagai {role_label(row.role)} baru dimulai "
-                    f"{format_date_id(row.starts_on)}; aksi ini memerlukan {labels}.")
-    return f"Aksi ini hanya untuk {labels}; Anda tidak memegang peran itu di koperasi ini."
-
 
 def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
     """Votes needed for an action (1 without a quorum)."""
@@ -115,7 +152,8 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
     return count
 
 
-def excluded_by_segregation(definition: Definition, action: Action, case: Case, history: History) -> dict[int, str]:
+def excluded_by_segregation(definition: Definition, action: Action, case: CaseFacts,
+                            history: History) -> dict[int, str]:
     """Person id -> why they may not take this action (segregation of duties)."""
     out: dict[int, str] = {}
     explicit = set(action.not_by)
@@ -138,51 +176,42 @@ def excluded_by_segregation(definition: Definition, action: Action, case: Case, 
 
 
 def who_may(
-    session: Session,
     definition: Definition,
-    case: Case,
+    case: CaseFacts,
     action: Action,
-    person: Person,
+    person_id: int,
     day: date,
+    roster: Roster,
     history: History,
+    voted: Mapping[int, str],
 ) -> Eligibility:
-    """Decide whether ``person`` may take ``action`` on ``case`` on ``day`` (role, term, SoD, vote)."""
-    held = roles_on(session, case.coop_id, person.id, day)
+    """Decide whether a person may take ``action`` on ``case`` on ``day`` (role, term, SoD, vote).
+
+    ``voted`` maps each person who already voted at the case's current step to the action they voted.
+    """
+    held = roster.roles_on(person_id, day)
     roles = [r for r in action.roles if r in held]
     if not roles:
-        return Eligibility(False, reason=_term_reason(session, case.coop_id, person.id, action.roles, day),
-                           rule="peran")
+        return Eligibility(False, reason=roster.term_reason(person_id, action.roles, day), rule="peran")
     if action.quorum and action.quorum.role and action.quorum.role not in held:
         return Eligibility(False, reason=f"Suara ini hanya untuk {role_label(action.quorum.role)}.", rule="peran")
     excluded = excluded_by_segregation(definition, action, case, history)
-    if person.id in excluded:
-        return Eligibility(False, reason=excluded[person.id], rule="pemisahan_tugas")
-    if action.quorum is not None:
-        voted = session.scalar(
-            select(Vote.action).where(Vote.case_id == case.id, Vote.step_no == case.step_no,
-                                      Vote.person_id == person.id)
-        )
-        if voted is not None:
-            return Eligibility(False, reason=f"Anda sudah memberikan suara ('{voted}') pada langkah ini.",
-                               rule="kuorum")
+    if person_id in excluded:
+        return Eligibility(False, reason=excluded[person_id], rule="pemisahan_tugas")
+    if action.quorum is not None and person_id in voted:
+        return Eligibility(False, reason=f"Anda sudah memberikan suara ('{voted[person_id]}') pada langkah ini.",
+                           rule="kuorum")
     return Eligibility(True, role=roles[0])
 
 
-def eligible_voters(
-    session: Session, definition: Definition, case: Case, action: Action, day: date, history: History
-) -> int:
+def eligible_voters(definition: Definition, case: CaseFacts, action: Action, day: date, roster: Roster,
+                    history: History) -> int:
     """How many distinct people could still cast a vote for this action now."""
     role = action.quorum.role if action.quorum and action.quorum.role else None
     wanted = {role} if role else set(action.roles)
-    people = session.scalars(
-        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.coop_id == case.coop_id).distinct()
-    ).all()
     excluded = excluded_by_segregation(definition, action, case, history)
-    return sum(
-        1 for p in people
-        if p.id not in excluded and roles_on(session, case.coop_id, p.id, day) & wanted
-    )
+    return sum(1 for person_id in roster.people()
+               if person_id not in excluded and roster.roles_on(person_id, day) & wanted)
 
 
 def missing_requirements(
@@ -199,11 +228,11 @@ def missing_requirements(
         needed += [n for n, f in definition.fields.items() if f.required and n not in needed]
     for name in needed:
         if is_empty(data.get(name)):
-            problems.append(FieldProblem(f"{definition.fields[name].label} ({name})", "wajib diisi"))
+            problems.append(FieldProblem(definition.fields[name].label, "wajib diisi", name))
     labels = {i.id: i.label for s in action.from_ for i in definition.states[s].checklist}
     for item in definition.required_checks(action):
         if item not in checks:
-            problems.append(FieldProblem(f"checklist '{labels.get(item, item)}' ({item})", "belum dicentang"))
+            problems.append(FieldProblem(f"checklist '{labels.get(item, item)}'", "belum dicentang", item))
     if action.requires_comment and (comment is None or not comment.strip()):
-        problems.append(FieldProblem("catatan (--comment)", f"wajib diisi untuk '{action.display}'"))
+        problems.append(FieldProblem("catatan", f"wajib diisi untuk '{action.display}'", "--comment"))
     return problems

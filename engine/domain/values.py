@@ -11,7 +11,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from engine.domain.definitions.model import Definition, FieldDef
-from engine.errors import FieldProblem
+from engine.errors import FieldProblem, ValidationError
 
 __all__ = [
     "format_date_id",
@@ -58,8 +58,6 @@ def resolved_settings(definition: Definition, coop_settings: Mapping[str, Any]) 
                                                             f"bawaannya ({spec.default!r}); tercatat {value!r}"))
         out[name] = value
     if problems:
-        from engine.errors import ValidationError
-
         raise ValidationError(problems, headline="Setting koperasi tidak sah; perbaiki berkas organisasi (AD/ART):")
     return out
 
@@ -72,7 +70,7 @@ def _options(field: FieldDef, settings: Mapping[str, Any]) -> list[str]:
 
 
 def parse_value(name: str, field: FieldDef, raw: str, settings: Mapping[str, Any]) -> Any:
-    """Parse typed text (CLI ``--set``, web form) into the stored value; raises FieldProblem."""
+    """Parse typed text (CLI ``--set``, web form) into the stored value; raises ValidationError."""
     text = raw.strip()
     if text == "":
         return None
@@ -106,49 +104,42 @@ def parse_value(name: str, field: FieldDef, raw: str, settings: Mapping[str, Any
     return text
 
 
-class _FieldError(Exception):
-    def __init__(self, problem: FieldProblem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-
-def _problem(name: str, field: FieldDef, message: str) -> _FieldError:
-    return _FieldError(FieldProblem(f"{field.label} ({name})", message))
+def _problem(name: str, field: FieldDef, message: str) -> ValidationError:
+    return ValidationError([FieldProblem(field.label, message, name)])
 
 
 def validate_value(name: str, field: FieldDef, value: Any, settings: Mapping[str, Any]) -> FieldProblem | None:
     """Check a stored value against its field definition; None when valid (or empty)."""
     if is_empty(value):
         return None
-    label = f"{field.label} ({name})"
     if field.type in ("money", "integer"):
         if not isinstance(value, int) or isinstance(value, bool):
-            return FieldProblem(label, "harus bilangan bulat")
+            return FieldProblem(field.label, "harus bilangan bulat", name)
         if field.type == "money" and not 0 <= value <= _MAX_MONEY:
-            return FieldProblem(label, "jumlah di luar batas wajar")
+            return FieldProblem(field.label, "jumlah di luar batas wajar", name)
         if field.min is not None and value < field.min:
             shown = format_rupiah(field.min) if field.type == "money" else str(field.min)
-            return FieldProblem(label, f"minimal {shown}")
+            return FieldProblem(field.label, f"minimal {shown}", name)
         if field.max is not None and value > field.max:
             shown = format_rupiah(field.max) if field.type == "money" else str(field.max)
-            return FieldProblem(label, f"maksimal {shown}")
+            return FieldProblem(field.label, f"maksimal {shown}", name)
     elif field.type == "text":
         if not isinstance(value, str):
-            return FieldProblem(label, "harus berupa teks")
+            return FieldProblem(field.label, "harus berupa teks", name)
         if field.max_length is not None and len(value) > field.max_length:
-            return FieldProblem(label, f"terlalu panjang ({len(value)} huruf, maksimal {field.max_length})")
+            return FieldProblem(field.label, f"terlalu panjang ({len(value)} huruf, maksimal {field.max_length})", name)
         if field.pattern and not re.fullmatch(field.pattern, value):
-            return FieldProblem(label, field.pattern_hint or f"format tidak sesuai ({field.pattern})")
+            return FieldProblem(field.label, field.pattern_hint or f"format tidak sesuai ({field.pattern})", name)
     elif field.type == "choice":
         if value not in _options(field, settings):
-            return FieldProblem(label, "pilihan tidak dikenal")
+            return FieldProblem(field.label, "pilihan tidak dikenal", name)
     elif field.type == "date":
         try:
             date.fromisoformat(str(value))
         except ValueError:
-            return FieldProblem(label, "tanggal tidak sah")
+            return FieldProblem(field.label, "tanggal tidak sah", name)
     elif field.type == "attachment" and not (isinstance(value, dict) and "sha256" in value):
-        return FieldProblem(label, "lampiran tidak sah")
+        return FieldProblem(field.label, "lampiran tidak sah", name)
     return None
 
 

@@ -1,5 +1,6 @@
 """Use cases over a unit of work; ``Services`` is the facade entry points call."""
 
-from engine.services.facade import ActionOption, ActResult, CaseSummary, CaseView, EventView, Services
+from engine.services.dto import ActionOption, ActResult, CaseSummary, CaseView, EventView, User
+from engine.services.facade import Services
 
-__all__ = ["ActResult", "ActionOption", "CaseSummary", "CaseView", "EventView", "Services"]
+__all__ = ["ActResult", "ActionOption", "CaseSummary", "CaseView", "EventView", "Services", "User"]

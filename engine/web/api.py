@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from engine.web.rendering import AUDITORS
 from engine.web.security import (
-    LoginRefused,
     check_csrf,
     csrf_token,
     current_user,
@@ -21,12 +21,12 @@ from engine.web.security import (
     require_member,
     require_role,
     services_of,
+    signed_in_username,
 )
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["api"])
-AUDITORS = ("pengawas", "ketua_pengawas", "dinas")
 
 
 class LoginIn(BaseModel):
@@ -79,32 +79,22 @@ def _jsonable(value: Any) -> Any:
 
 @router.post("/login", response_model=LoginOut, summary="Masuk")
 def api_login(request: Request, body: LoginIn) -> LoginOut:
-    from fastapi import HTTPException
-
-    try:
-        username = log_in(request, body.username, body.password)
-    except LoginRefused as exc:
-        raise HTTPException(exc.status, exc.message) from None
+    username = log_in(request, body.username, body.password)
     return LoginOut(username=username, csrf=csrf_token(request))
 
 
 @router.get("/koperasi", summary="Koperasi dan peran saya")
 def api_memberships(request: Request) -> list[dict[str, Any]]:
     user = current_user(request)
-    assert user is not None
     return [{"slug": m.slug, "name": m.name, "city": m.city, "roles": sorted(m.roles)} for m in user.memberships]
 
 
 @router.get("/tugas", summary="Tugas saya")
 def api_tasks(request: Request) -> list[dict[str, Any]]:
     user = current_user(request)
-    assert user is not None
-    services = services_of(request)
-    out = []
-    for member in user.memberships:
-        for summary, options in services.tasks(user.username, member.slug):
-            out.append({"case": _jsonable(summary), "actions": [o.id for o in options]})
-    return out
+    mine = {m.slug for m in user.memberships}
+    return [{"case": _jsonable(summary), "actions": [o.id for o in options]}
+            for summary, options in services_of(request).tasks(user.username) if summary.coop in mine]
 
 
 @router.get("/prosedur", summary="Prosedur yang tersedia")
@@ -117,7 +107,6 @@ def api_procedures(request: Request) -> list[dict[str, Any]]:
 @router.post("/koperasi/{slug}/kasus", status_code=201, summary="Mulai kasus")
 def api_start(request: Request, slug: str, body: StartIn) -> dict[str, Any]:
     user = current_user(request)
-    assert user is not None
     require_member(user, slug)
     _csrf(request)
     view = services_of(request).start_case(body.workflow, slug, user.username, values=body.values,
@@ -128,7 +117,6 @@ def api_start(request: Request, slug: str, body: StartIn) -> dict[str, Any]:
 @router.get("/koperasi/{slug}/kasus/{prefix}/{year}/{seq}", summary="Kasus: status, aksi, riwayat")
 def api_case(request: Request, slug: str, prefix: str, year: str, seq: str) -> dict[str, Any]:
     user = current_user(request)
-    assert user is not None
     require_member(user, slug)
     view = services_of(request).show(f"{prefix}/{year}/{seq}", user.username, coop_slug=slug)
     return dict(_jsonable(view))
@@ -136,20 +124,16 @@ def api_case(request: Request, slug: str, prefix: str, year: str, seq: str) -> d
 
 @router.post("/koperasi/{slug}/kasus/{prefix}/{year}/{seq}/aksi", summary="Ambil aksi")
 def api_act(request: Request, slug: str, prefix: str, year: str, seq: str, body: ActIn) -> dict[str, Any]:
-    user = current_user(request)
-    assert user is not None
-    require_member(user, slug)
     _csrf(request)
-    result = services_of(request).act(f"{prefix}/{year}/{seq}", body.action, user.username, values=body.values,
-                                      checks=body.checks, comment=body.comment, coop_slug=slug,
-                                      expected_step=body.expected_step)
+    result = services_of(request).act(f"{prefix}/{year}/{seq}", body.action, signed_in_username(request),
+                                      values=body.values, checks=body.checks, comment=body.comment, coop_slug=slug,
+                                      expected_step=body.expected_step, member_only=True)
     return dict(_jsonable(result))
 
 
 @router.get("/koperasi/{slug}/jejak", summary="Verifikasi jejak persetujuan")
 def api_trail(request: Request, slug: str) -> dict[str, Any]:
     user = current_user(request)
-    assert user is not None
     require_role(user, slug, *AUDITORS)
     report = services_of(request).verify(slug)[0]
     return {"coop": report.coop, "ok": report.ok, "size": report.size, "root": report.root,
@@ -159,7 +143,6 @@ def api_trail(request: Request, slug: str) -> dict[str, Any]:
 @router.get("/koperasi/{slug}/temuan", summary="Temuan audit")
 def api_findings(request: Request, slug: str) -> dict[str, Any]:
     user = current_user(request)
-    assert user is not None
     require_role(user, slug, *AUDITORS)
     report = services_of(request).findings(slug)
     return {"coop": report.coop, "findings": [f.to_json() for f in report.findings]}

@@ -5,32 +5,29 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from engine.adapters.store.models import Case, CaseEvent, Cooperative, IssuedDocument
-from engine.errors import FieldProblem, TatakelolaError, ValidationError
-from engine.web.pages import AUDITORS, _form, page
+from engine.errors import FieldProblem, NotFoundError, PayloadTooLargeError, TatakelolaError, ValidationError
+from engine.web.rendering import AUDITORS, PLANNERS, page, read_form
 from engine.web.security import current_user, require_member, require_role, services_of
+
+if TYPE_CHECKING:  # rendering loads on the first document request
+    from engine.services.documents import DocumentService, IssuedPdf
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
-PLANNERS = ("ketua", "sekretaris", "bendahara", "manajer", "pengurus")
 
 
-def _documents(request: Request) -> Any:
-    from engine.services.documents import DocumentService
-
-    return DocumentService(services_of(request))
+def _documents(request: Request) -> DocumentService:
+    return services_of(request).documents
 
 
-def _pdf(issued: Any) -> Response:
+def _pdf(issued: IssuedPdf) -> Response:
     return Response(issued.data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{issued.filename}"'})
 
@@ -39,14 +36,14 @@ def _year(value: str | None, default: int) -> int:
     if value is None or value == "":
         return default
     if not value.isdigit() or not 2000 <= int(value) <= 2100:
-        raise HTTPException(422, "Tahun tidak sah.")
+        raise ValidationError([FieldProblem("Tahun", "harus antara 2000 dan 2100", "tahun")],
+                              headline="Tahun tidak sah.")
     return int(value)
 
 
 @router.get("/prosedur/{workflow}/sop.pdf")
 def sop_pdf(request: Request, workflow: str, koperasi: str | None = None) -> Response:
     user = current_user(request)
-    assert user is not None
     if koperasi:
         require_member(user, koperasi)
     return _pdf(_documents(request).sop(workflow, koperasi))
@@ -55,29 +52,13 @@ def sop_pdf(request: Request, workflow: str, koperasi: str | None = None) -> Res
 @router.get("/k/{slug}/kasus/{prefix}/{year}/{seq}/berita-acara.pdf")
 def minutes_pdf(request: Request, slug: str, prefix: str, year: str, seq: str) -> Response:
     user = current_user(request)
-    assert user is not None
     require_member(user, slug)
     return _pdf(_documents(request).minutes(f"{prefix}/{year}/{seq}", slug))
-
-
-def issued_for_case(request: Request, slug: str, number: str) -> tuple[list[IssuedDocument], bool]:
-    """Documents issued about a case, and whether it has a decision to minute."""
-    services = services_of(request)
-    with services.db.session() as session:
-        coop = session.scalar(select(Cooperative).where(Cooperative.slug == slug))
-        if coop is None:
-            return [], False
-        issued = list(session.scalars(select(IssuedDocument).where(
-            IssuedDocument.coop_id == coop.id, IssuedDocument.subject == number).order_by(IssuedDocument.issued_at)))
-        decided = session.scalar(select(CaseEvent.id).join(Case, Case.id == CaseEvent.case_id).where(
-            Case.coop_id == coop.id, Case.number == number, CaseEvent.kind != "start").limit(1)) is not None
-        return issued, decided
 
 
 @router.get("/k/{slug}/dokumen", response_class=HTMLResponse)
 def documents_page(request: Request, slug: str) -> Response:
     user = current_user(request)
-    assert user is not None
     member = require_member(user, slug)
     services = services_of(request)
     return page(request, "documents.html", user, member=member, year=services.today().year + 1,
@@ -88,7 +69,6 @@ def documents_page(request: Request, slug: str) -> Response:
 @router.get("/k/{slug}/dokumen/{kind}.pdf")
 def plan_pdf(request: Request, slug: str, kind: str, tahun: str | None = None) -> Response:
     user = current_user(request)
-    assert user is not None
     require_member(user, slug)
     documents = _documents(request)
     year = _year(tahun, services_of(request).today().year + 1)
@@ -98,13 +78,12 @@ def plan_pdf(request: Request, slug: str, kind: str, tahun: str | None = None) -
         return _pdf(documents.work_plan(slug, year))
     if kind in ("rapb", "rapd"):
         return _pdf(documents.budget(slug, year))
-    raise HTTPException(404, "Dokumen tidak dikenal.")
+    raise NotFoundError("Dokumen tidak dikenal.")
 
 
 @router.get("/k/{slug}/dokumen/rapb.xlsx")
 def budget_xlsx(request: Request, slug: str, tahun: str | None = None, contoh: int = 0) -> Response:
     user = current_user(request)
-    assert user is not None
     require_member(user, slug)
     year = _year(tahun, services_of(request).today().year + 1)
     data = _documents(request).export_budget(slug, year, example=bool(contoh))
@@ -115,9 +94,8 @@ def budget_xlsx(request: Request, slug: str, tahun: str | None = None, contoh: i
 @router.post("/k/{slug}/dokumen/rapb")
 async def budget_upload(request: Request, slug: str) -> Response:
     user = current_user(request)
-    assert user is not None
     member = require_role(user, slug, *PLANNERS)
-    form = await _form(request)
+    form = await read_form(request)
     services = services_of(request)
     context: dict[str, Any] = {"member": member, "today": services.today(), "auditor": bool(
         member.roles & set(AUDITORS)), "planner": True, "result": None, "problems": [], "headline": None}
@@ -129,15 +107,16 @@ async def budget_upload(request: Request, slug: str) -> Response:
             raise ValidationError([FieldProblem("berkas", "pilih berkas XLSX")])
         if not upload.filename.lower().endswith(".xlsx"):
             raise ValidationError([FieldProblem("berkas", "hanya berkas .xlsx (Excel) yang diterima")])
-        content = await upload.read(MAX_WORKBOOK_BYTES + 1)
-        if len(content) > MAX_WORKBOOK_BYTES:
-            raise ValidationError([FieldProblem("berkas", "berkas terlalu besar (maksimal 5 MB)")])
+        limit_mb = services.settings.max_workbook_mb
+        content = await upload.read(int(limit_mb * 1024 * 1024) + 1)
+        if len(content) > limit_mb * 1024 * 1024:
+            raise PayloadTooLargeError([FieldProblem("berkas", f"berkas terlalu besar (maksimal {limit_mb:g} MB)")])
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(upload.filename).name
             path.write_bytes(content)
             context["result"] = _documents(request).import_budget(slug, year, path)
     except ValidationError as exc:
-        context.update(problems=[str(p) for p in exc.problems], headline=exc.message.split("\n")[0])
+        context.update(problems=[str(p) for p in exc.problems], headline=exc.headline)
         return page(request, "documents.html", user, status=422, **context)
     except TatakelolaError as exc:
         context.update(headline=exc.message)
@@ -148,12 +127,13 @@ async def budget_upload(request: Request, slug: str) -> Response:
 @router.get("/k/{slug}/laporan-pengawas.pdf")
 def audit_report_pdf(request: Request, slug: str, dari: str, sampai: str) -> Response:
     user = current_user(request)
-    assert user is not None
     require_role(user, slug, *AUDITORS)
     try:
         start, end = date.fromisoformat(dari), date.fromisoformat(sampai)
     except ValueError:
-        raise HTTPException(422, "Tanggal tidak sah; pakai TTTT-BB-HH.") from None
+        raise ValidationError([FieldProblem("Tanggal", "pakai TTTT-BB-HH", "dari")],
+                              headline="Tanggal tidak sah; pakai TTTT-BB-HH.") from None
     if end < start:
-        raise HTTPException(422, "Tanggal akhir sebelum tanggal awal.")
+        raise ValidationError([FieldProblem("Tanggal akhir", "sebelum tanggal awal", "sampai")],
+                              headline="Tanggal akhir sebelum tanggal awal.")
     return _pdf(_documents(request).audit_report(slug, start, end))

@@ -12,6 +12,7 @@ from engine.domain.definitions import Registry, load_definition_text
 from engine.domain.definitions.registry import data_dir
 from engine.domain.values import resolved_settings
 from engine.services import Services
+from engine.services.cases import _revision
 from engine.settings import Settings
 from tests.helpers import COOP, KAS_DRAFT_CHECKS, KAS_PAY_CHECKS, KAS_VERIFY_CHECKS, start_kas, submitted_kas
 
@@ -28,12 +29,12 @@ def plant(services: Services, number: str, action: str, kind: str, actor: str, r
         person = session.scalar(select(Person).where(Person.username == actor))
         assert person is not None
         new_data = {**case.data, **data}
-        revision = services._revision(session, case, new_data, now)
+        revision = _revision(session, case, new_data, now)
         case.data = new_data
         settings = resolved_settings(services.pinned(record).definition, coop.settings)
-        services._log(session, coop, case, record, action=action, kind=kind, from_state=case.state,
-                      to_state=to_state, person=person, role=role, comment=None, checks=[],
-                      revision_sha=revision.sha256, attachments=[], vote=None, settings=settings, now=now)
+        services.cases._log(session, coop, case, record, action=action, kind=kind, from_state=case.state,
+                            to_state=to_state, person=person, role=role, comment=None, checks=[],
+                            revision_sha=revision.sha256, attachments=[], vote=None, settings=settings, now=now)
         case.state, case.step_no, case.state_since = to_state, case.step_no + 1, now
 
 

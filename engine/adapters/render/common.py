@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from engine.adapters.store.models import Case, Cooperative, Person, RoleAssignment
-from engine.domain.roles import role_label
-from engine.errors import NotFoundError
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 __all__ = [
     "CATEGORY_LABELS",
     "DocMeta",
     "OrgInfo",
     "Signer",
-    "coop_by_slug",
     "file_name",
-    "holders",
-    "signer_for",
 ]
 
 CATEGORY_LABELS = {"kelembagaan": "Kelembagaan", "usaha": "Usaha", "keuangan": "Keuangan",
@@ -32,6 +22,13 @@ CATEGORY_LABELS = {"kelembagaan": "Kelembagaan", "usaha": "Usaha", "keuangan": "
 def file_name(number: str) -> str:
     """A safe file name for a document number: ``BA-KAS-2026-0001.pdf``."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", number).strip("-") + ".pdf"
+
+
+class _CoopLike(Protocol):
+    slug: str
+    name: str
+    city: str | None
+    kelurahan: str | None
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ class OrgInfo:
         return letters or "KOP"
 
     @classmethod
-    def of(cls, coop: Cooperative | None) -> OrgInfo:
+    def of(cls, coop: _CoopLike | None) -> OrgInfo:
         """From a cooperative row (or a generic KKMP when there is none)."""
         if coop is None:
             return cls(None, "Koperasi Desa/Kelurahan Merah Putih", None, None)
@@ -101,44 +98,6 @@ class Signer:
     name: str | None = None
     meta: str | None = None
     caption: str | None = None
-
-
-def coop_by_slug(session: Session, slug: str) -> Cooperative:
-    """The cooperative with this code; NotFoundError otherwise."""
-    coop = session.scalar(select(Cooperative).where(Cooperative.slug == slug))
-    if coop is None:
-        raise NotFoundError(f"Koperasi '{slug}' tidak ditemukan. Lihat `tatakelola org list`.")
-    return coop
-
-
-def holders(session: Session, coop_id: int, role: str, day: date) -> list[Person]:
-    """People holding ``role`` (directly) in a cooperative on ``day``, in appointment order."""
-    rows = session.execute(
-        select(Person, RoleAssignment).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.coop_id == coop_id, RoleAssignment.role == role,
-               RoleAssignment.starts_on <= day)
-        .order_by(RoleAssignment.starts_on, RoleAssignment.id)).all()
-    return [p for p, r in rows if r.ends_on is None or r.ends_on >= day]
-
-
-def signer_for(session: Session, coop: Cooperative | None, role: str, day: date, *,
-               caption: str | None = None, meta: str | None = None) -> Signer:
-    """A signature block for whoever held ``role`` on ``day`` (blank name when nobody did)."""
-    people = holders(session, coop.id, role, day) if coop is not None else []
-    return Signer(role_label(role), people[0].full_name if people else None, meta, caption)
-
-
-def find_case(session: Session, number: str, coop_slug: str | None) -> Case:
-    """A case by number (and cooperative when the number is ambiguous)."""
-    stmt = select(Case).where(Case.number == number.strip().upper())
-    if coop_slug:
-        stmt = stmt.where(Case.coop_id == coop_by_slug(session, coop_slug).id)
-    cases = session.scalars(stmt).all()
-    if not cases:
-        raise NotFoundError(f"Kasus {number} tidak ditemukan.")
-    if len(cases) > 1:
-        raise NotFoundError(f"Nomor {number} ada di beberapa koperasi; sebutkan --coop.")
-    return cases[0]
 
 
 def setting_value_text(value: Any, label: str) -> str:

@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import rfc8785
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engine.adapters.render.pdf import EmbeddedFile
-from engine.adapters.store.models import Checkpoint, Cooperative, SigningKey
-from engine.audit.keys import Signer
-from engine.audit.log import checkpoint_now, log_origin
-from engine.audit.proofs import EntryProof, latest_checkpoint, prove_entries
 from engine.domain.definitions.loader import LoadedDefinition
-from engine.errors import NotFoundError
 
 __all__ = [
     "MANIFEST_FORMAT",
     "DefinitionEvidence",
     "Evidence",
     "LogEvidence",
+    "ProvenEntry",
     "dump_json",
-    "log_evidence",
 ]
 
 MANIFEST_FORMAT = "tatakelola-dokumen/1"
@@ -53,6 +44,16 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class ProvenEntry(Protocol):
+    """An audit entry with its inclusion proof (``engine.audit.proofs.EntryProof``)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def body(self) -> str: ...
+    def to_json(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class LogEvidence:
     """Entries of one cooperative's log proven against one signed checkpoint."""
@@ -62,7 +63,7 @@ class LogEvidence:
     root: str
     checkpoint: str
     verifier_key: str
-    proofs: tuple[EntryProof, ...] = ()
+    proofs: tuple[ProvenEntry, ...] = ()
 
     @property
     def seqs(self) -> list[int]:
@@ -83,35 +84,6 @@ class DefinitionEvidence:
         """Canonical JSON (RFC 8785) of the definition; its SHA-256 is the definition hash."""
         payload = loaded.definition.model_dump(mode="json", by_alias=True)
         return cls(loaded.definition.ref, loaded.sha256, bytes(rfc8785.dumps(payload)))
-
-
-def _checkpoint_for(session: Session, coop: Cooperative, size: int | None, signer: Signer | None,
-                    now: datetime) -> Checkpoint:
-    if size is not None:
-        found = session.scalars(select(Checkpoint).where(Checkpoint.coop_id == coop.id, Checkpoint.size >= size)
-                                .order_by(Checkpoint.size, Checkpoint.id).limit(1)).first()
-        if found is not None:
-            return found
-    latest = latest_checkpoint(session, coop)
-    if latest is not None and (size is None or latest.size >= size):
-        return latest
-    if signer is None:
-        raise NotFoundError(f"Belum ada checkpoint bertanda tangan untuk {coop.slug}.")
-    return checkpoint_now(session, coop, signer, now)
-
-
-def log_evidence(session: Session, coop: Cooperative, seqs: Sequence[int], *, at_size: int | None = None,
-                 signer: Signer | None = None, now: datetime) -> LogEvidence:
-    """Prove ``seqs`` against the checkpoint of ``at_size`` (default: the latest checkpoint).
-
-    With no checkpoint yet (an empty log), one is signed with ``signer``.
-    """
-    wanted = sorted(set(seqs))
-    checkpoint = _checkpoint_for(session, coop, at_size if at_size is not None else None, signer, now)
-    key = session.get_one(SigningKey, checkpoint.key_id)
-    proofs = prove_entries(session, coop, wanted, checkpoint) if wanted else []
-    return LogEvidence(log_origin(coop.slug), checkpoint.size, checkpoint.root, checkpoint.note,
-                       key.verifier_key, tuple(proofs))
 
 
 @dataclass(frozen=True)

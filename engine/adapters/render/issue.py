@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from engine.adapters.render.common import DocMeta
 from engine.adapters.render.environment import render_template, template_dir
 from engine.adapters.render.evidence import Evidence
 from engine.adapters.render.pdf import render_pdf
 from engine.adapters.render.qr import qr_data_uri
-from engine.adapters.store.db import Database
-from engine.adapters.store.models import IssuedDocument
 
-__all__ = ["IssuedPdf", "record_issue", "render_document"]
+__all__ = ["IssuedPdf", "render_document"]
 
 
 @dataclass(frozen=True)
@@ -47,18 +42,3 @@ def render_document(template: str, meta: DocMeta, evidence: Evidence, context: d
     log = evidence.log
     return IssuedPdf(meta.number, meta.kind, meta.title, pdf.data, pdf.pages, meta.filename,
                      log.size if log else None, log.root if log else None)
-
-
-def record_issue(db: Database, coop_id: int | None, issued: IssuedPdf, subject: str | None,
-                 now: datetime) -> IssuedPdf:
-    """Add the document to the register (once per number and SHA-256) and mark it recorded."""
-    with db.session() as session:
-        known = session.scalar(select(IssuedDocument.id).where(IssuedDocument.number == issued.number,
-                                                               IssuedDocument.sha256 == issued.sha256))
-        if known is None:
-            session.add(IssuedDocument(coop_id=coop_id, number=issued.number, kind=issued.kind,
-                                       title=issued.title[:300], subject=(subject or None) and subject[:200],
-                                       sha256=issued.sha256, size=len(issued.data), pages=issued.pages,
-                                       log_size=issued.log_size, log_root=issued.log_root, issued_at=now))
-    return IssuedPdf(issued.number, issued.kind, issued.title, issued.data, issued.pages, issued.filename,
-                     issued.log_size, issued.log_root, recorded=True)

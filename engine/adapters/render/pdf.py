@@ -1,19 +1,17 @@
-"""HTML -> PDF/A-3b with WeasyPrint: fixed dates, embedded attachments, same input same bytes."""
+"""HTML -> PDF/A-3b with WeasyPrint: fixed dates, embedded attachments, same input same bytes.
+
+Same bytes for the same input: the document's dates come from the data (or the configured
+``source_date_epoch``), and fonts are subset by HarfBuzz, which stamps no time into them.
+"""
 
 from __future__ import annotations
 
 import io
-import os
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 __all__ = ["EmbeddedFile", "RenderedPdf", "document_time", "render_pdf"]
-
-_ENV_LOCK = threading.Lock()
-
 
 @dataclass(frozen=True)
 class EmbeddedFile:
@@ -33,26 +31,12 @@ class RenderedPdf:
     pages: int
 
 
-def document_time(fallback: datetime) -> datetime:
-    """The date a document carries: ``SOURCE_DATE_EPOCH`` when set, else the data's own date (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
+def document_time(fallback: datetime, epoch: int | None = None) -> datetime:
+    """The date a document carries: ``epoch`` (Unix time, from SOURCE_DATE_EPOCH) when set, else the data's own
+    date (UTC)."""
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, UTC)
     return fallback.astimezone(UTC) if fallback.tzinfo else fallback.replace(tzinfo=UTC)
-
-
-@contextmanager
-def _source_date_epoch(when: datetime) -> Iterator[None]:
-    """Font subsetting stamps the current time into fonts unless SOURCE_DATE_EPOCH is set."""
-    with _ENV_LOCK:
-        previous = os.environ.get("SOURCE_DATE_EPOCH")
-        if previous is None:
-            os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def render_pdf(html: str, *, base_url: str, when: datetime, files: Sequence[EmbeddedFile] = ()) -> RenderedPdf:
@@ -75,8 +59,7 @@ def render_pdf(html: str, *, base_url: str, when: datetime, files: Sequence[Embe
                    created=naive, modified=naive, relationship=f.relationship)
         for f in files
     ]
-    with _source_date_epoch(when):
-        document = HTML(string=html, base_url=base_url).render()
-        data = document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)
+    document = HTML(string=html, base_url=base_url).render()
+    data = document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)
     assert isinstance(data, bytes)
     return RenderedPdf(data, len(document.pages))

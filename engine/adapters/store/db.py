@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import ConfigurationError
+from engine.settings import normalise_url
 
 __all__ = [
     "Database",
@@ -37,17 +38,6 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; everything stored is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def normalise_url(url: str) -> str:
-    """Accept ``postgresql://`` and plain file paths; pick the psycopg 3 driver."""
-    if "://" not in url:
-        url = f"sqlite:///{url}"
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
 
 
 def _configure_sqlite(db_engine: Engine) -> None:

@@ -15,14 +15,12 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.errors import GuardError
+
 __all__ = ["GuardError", "GuardNames", "compile_guard", "guard_names"]
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
-
-
-class GuardError(ValueError):
-    """A guard expression is malformed or could not be evaluated."""
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.adapters.render.common import DocMeta, OrgInfo, Signer, coop_by_slug, find_case, signer_for
-from engine.adapters.render.evidence import DefinitionEvidence, Evidence, LogEvidence, log_evidence
+from engine.adapters.render.common import DocMeta, OrgInfo, Signer
+from engine.adapters.render.evidence import DefinitionEvidence, Evidence, LogEvidence
 from engine.adapters.render.formatting import tanggal, tanggal_waktu
-from engine.adapters.render.issue import IssuedPdf, record_issue, render_document
+from engine.adapters.render.issue import IssuedPdf, render_document
 from engine.adapters.render.pdf import document_time
 from engine.adapters.render.workbook import example_budget, read_workbook, write_workbook
 from engine.adapters.store.db import Database, as_utc
@@ -25,10 +25,13 @@ from engine.audit.keys import Signer as KeySigner
 from engine.domain.budget import SECTIONS, BudgetData, budget_view
 from engine.domain.roles import role_label
 from engine.errors import ConfigurationError, NotFoundError
-from engine.services import Services
+from engine.services.context import Context
 from engine.services.documents.audit_report import audit_number, audit_view
 from engine.services.documents.budget_store import BudgetCase, budget_cases, load_budget, save_budget, sync_ratification
+from engine.services.documents.evidence import log_evidence
+from engine.services.documents.lookups import coop_by_slug, find_case, holders, signer_for
 from engine.services.documents.minutes import action_label, minutes_number, minutes_view
+from engine.services.documents.register import record_issue
 from engine.services.documents.sop import midnight, sop_date, sop_number, sop_view, sort_key
 from engine.services.documents.verify import PdfVerification, verify_pdf
 
@@ -51,18 +54,18 @@ class BudgetImport:
 class DocumentService:
     """Issue the cooperative's documents from one engine instance (its database, key and workflows)."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
 
     # -- helpers -------------------------------------------------------------------------
 
     @property
     def _db(self) -> Database:
-        return self.services.db
+        return self.ctx.db
 
     def _signer(self) -> KeySigner | None:
         try:
-            return self.services.signer
+            return self.ctx.signer
         except ConfigurationError:
             return None
 
@@ -78,17 +81,20 @@ class DocumentService:
     def _finish(self, issued: IssuedPdf, coop_id: int | None, subject: str | None, *, record: bool) -> IssuedPdf:
         if not record:
             return issued
-        return record_issue(self._db, coop_id, issued, subject, self.services.clock())
+        return record_issue(self._db, coop_id, issued, subject, self.ctx.clock())
+
+    def _when(self, moment: datetime) -> datetime:
+        return document_time(moment, self.ctx.settings.source_date_epoch)
 
     def _log(self, session: Session, coop: Cooperative, seqs: Sequence[int], at_size: int | None = None
              ) -> LogEvidence:
-        return log_evidence(session, coop, seqs, at_size=at_size, signer=self._signer(), now=self.services.clock())
+        return log_evidence(session, coop, seqs, at_size=at_size, signer=self._signer(), now=self.ctx.clock())
 
     # -- SOP -----------------------------------------------------------------------------
 
     def sop(self, workflow_id: str, coop_slug: str | None = None) -> IssuedPdf:
         """The SOP document (Permenpan-RB 35/2012) of one workflow; with a cooperative, names and settings."""
-        loaded = self.services.registry.get(workflow_id)
+        loaded = self.ctx.registry.get(workflow_id)
         number = sop_number(loaded)
         coop_id: int | None = None
         log: LogEvidence | None = None
@@ -104,7 +110,7 @@ class DocumentService:
             org = OrgInfo.of(None)
             view = sop_view(None, loaded, None)
         d = loaded.definition
-        when = document_time(midnight(sop_date(loaded)))
+        when = self._when(midnight(sop_date(loaded)))
         meta = DocMeta(number, "sop", f"Standar Operasional Prosedur {d.title}", loaded.pinned_ref, org.name,
                        f"{org.name} · SOP {d.sop.nomor} {d.title}", when)
         evidence = Evidence(number, "sop", meta.title, coop_slug, loaded.pinned_ref, log,
@@ -114,7 +120,7 @@ class DocumentService:
 
     def book(self, coop_slug: str) -> IssuedPdf:
         """The Buku SOP: every procedure of the cooperative with cover, pengesahan and table of contents."""
-        definitions = sorted(self.services.registry.all(), key=sort_key)
+        definitions = sorted(self.ctx.registry.all(), key=sort_key)
         day = max(sop_date(x) for x in definitions)
         self._db.require_schema()
         with self._db.session() as session:
@@ -127,7 +133,7 @@ class DocumentService:
             log = self._log(session, coop, [])
             coop_id = coop.id
         number = f"BUKU-SOP-{day.year}"
-        when = document_time(midnight(day))
+        when = self._when(midnight(day))
         meta = DocMeta(number, "buku_sop", f"Buku Standar Operasional Prosedur {org.name}",
                        f"{len(views)} prosedur", org.name, f"{org.name} · Buku SOP {day.year}", when)
         evidence = Evidence(number, "buku_sop", meta.title, coop_slug, meta.subject, log,
@@ -149,8 +155,8 @@ class DocumentService:
             case = find_case(session, case_number, coop_slug)
             coop = session.get_one(Cooperative, case.coop_id)
             record = session.get_one(DefinitionRecord, case.definition_id)
-            loaded = self.services.pinned(record)
-            view = minutes_view(session, case, coop, loaded, self.services.tz)
+            loaded = self.ctx.pinned(record)
+            view = minutes_view(session, case, coop, loaded, self.ctx.tz)
             seqs = list(session.scalars(select(AuditEntry.seq).where(AuditEntry.case_id == case.id)))
             log = self._log(session, coop, seqs, at_size=max(seqs))
             org = OrgInfo.of(coop)
@@ -158,7 +164,7 @@ class DocumentService:
         number = minutes_number(case.number)
         title = f"Berita Acara {loaded.definition.title}"
         meta = DocMeta(number, "berita_acara", title, case.number, org.name,
-                       f"{org.name} · Berita Acara kasus {case.number}", document_time(view.decided))
+                       f"{org.name} · Berita Acara kasus {case.number}", self._when(view.decided))
         evidence = Evidence(number, "berita_acara", title, coop.slug, case.number, log)
         issued = render_document("berita_acara.html", meta, evidence, {"org": org, "m": view})
         return self._finish(issued, coop_id, case.number, record=True)
@@ -180,22 +186,22 @@ class DocumentService:
                 record = records.get(ref)
                 if record is None:
                     return {}
-                return {k: v.title for k, v in self.services.pinned(record).definition.states.items()}
+                return {k: v.title for k, v in self.ctx.pinned(record).definition.states.items()}
 
-            view = audit_view(session, coop, start, end, self.services.tz, titles, states)
-            temuan = [f.to_json() for f in find(session, coop, self.services.pinned, start=start, end=end,
-                                                now=self.services.clock(), tz=self.services.tz).findings]
+            view = audit_view(session, coop, start, end, self.ctx.tz, titles, states)
+            temuan = [f.to_json() for f in find(session, coop, self.ctx.pinned, start=start, end=end,
+                                                now=self.ctx.clock(), tz=self.ctx.tz).findings]
             log = self._log(session, coop, view.seqs, at_size=view.proof_size)
             org = OrgInfo.of(coop)
             pengawas = [signer_for(session, coop, "ketua_pengawas", end, caption="Diterima oleh")]
-            day = min(end, as_utc(view.checked_at).astimezone(self.services.tz).date())
+            day = min(end, as_utc(view.checked_at).astimezone(self.ctx.tz).date())
             for person in self._holders(session, coop.id, "pengawas", end):
                 pengawas.append(Signer(role_label("pengawas"), person, None, ""))
             coop_id = coop.id
         number = audit_number(start, end)
         title = "Laporan Jejak Persetujuan untuk Pengawas"
         meta = DocMeta(number, "laporan_audit", title, f"{start.isoformat()}..{end.isoformat()}", org.name,
-                       f"{org.name} · {title}", document_time(view.checked_at))
+                       f"{org.name} · {title}", self._when(view.checked_at))
         evidence = Evidence(number, "laporan_audit", title, coop.slug, meta.subject, log)
         context = {"org": org, "a": view, "signers": pengawas, "place_date": f"{org.town}, {tanggal(day)}",
                    "temuan": temuan}
@@ -204,8 +210,6 @@ class DocumentService:
 
     @staticmethod
     def _holders(session: Session, coop_id: int, role: str, day: date) -> list[str]:
-        from engine.adapters.render.common import holders
-
         return [p.full_name for p in holders(session, coop_id, role, day)]
 
     # -- RAPB and Rencana Kerja ------------------------------------------------------------
@@ -223,8 +227,8 @@ class DocumentService:
             except NotFoundError:  # nothing imported yet
                 previous = None
             budget = save_budget(session, coop, data, source_name=path.name,
-                                 source_sha256=hashlib.sha256(content).hexdigest(), now=self.services.clock(),
-                                 pinned=self.services.pinned)
+                                 source_sha256=hashlib.sha256(content).hexdigest(), now=self.ctx.clock(),
+                                 pinned=self.ctx.pinned)
             counts = {code: len(data.section(code)) for code in SECTIONS}
             return BudgetImport(coop.slug, year, budget.revision, budget.status, counts, len(data.plan),
                                 previous != data)
@@ -242,10 +246,10 @@ class DocumentService:
 
     def _budget_context(self, session: Session, coop: Cooperative, year: int
                         ) -> tuple[dict[str, Any], LogEvidence, datetime, str]:
-        budget = sync_ratification(session, coop, year, self.services.pinned)
+        budget = sync_ratification(session, coop, year, self.ctx.pinned)
         budget, data = load_budget(session, coop, year)
         view = budget_view(data, coop.settings)
-        cases = budget_cases(session, coop, year, self.services.pinned)
+        cases = budget_cases(session, coop, year, self.ctx.pinned)
         chosen: BudgetCase | None = next((c for c in cases if c.case.number == budget.case_number), None)
         if chosen is None and cases:
             chosen = cases[-1]
@@ -261,7 +265,7 @@ class DocumentService:
             fired = {(e.step_no, e.action): e.to_state for e in events if e.to_state != e.from_state}
             for e in events:
                 target = fired.get((e.step_no, e.action), e.to_state)
-                history.append({"seq": str(e.seq), "when": tanggal_waktu(as_utc(e.at), self.services.tz),
+                history.append({"seq": str(e.seq), "when": tanggal_waktu(as_utc(e.at), self.ctx.tz),
                                 "action": action_label(d, e.action, e.from_state, target),
                                 "actor": people.get(e.actor_id, "?"), "role": role_label(e.role)})
             if chosen.ratified and events:
@@ -269,7 +273,7 @@ class DocumentService:
                 ratifier = Signer(role_label(last.role), people.get(last.actor_id), None, "Disahkan Rapat Anggota")
         log = self._log(session, coop, seqs, at_size=max(seqs) if seqs else None)
         day = (as_utc(budget.locked_at) if budget.locked_at else as_utc(budget.updated_at))
-        local = day.astimezone(self.services.tz).date()
+        local = day.astimezone(self.ctx.tz).date()
         signers = [signer_for(session, coop, "ketua", local, caption="Pengurus"),
                    signer_for(session, coop, "bendahara", local, caption=""),
                    signer_for(session, coop, "ketua_pengawas", local, caption="Mengetahui")]
@@ -314,7 +318,7 @@ class DocumentService:
             template = "rencana_kerja.html"
         short = f"RAPB {year}" if kind == "rapb" else f"Rencana Kerja {year}"
         meta = DocMeta(number, kind, title, f"{coop_slug} {year}", org.name, f"{org.name} · {short}",
-                       document_time(day))
+                       self._when(day))
         evidence = Evidence(number, kind, title, coop_slug, meta.subject, log)
         issued = render_document(template, meta, evidence, context)
         return self._finish(issued, coop_id, meta.subject, record=True)

@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.adapters.render.common import CATEGORY_LABELS, Signer, setting_value_text, signer_for
+from engine.adapters.render.common import CATEGORY_LABELS, Signer, setting_value_text
 from engine.adapters.render.flowchart import Flowchart, build_flowchart, legend_svgs
 from engine.adapters.render.formatting import tanggal
 from engine.adapters.store.models import Cooperative
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.roles import role_label
 from engine.domain.values import resolved_settings
+from engine.services.documents.lookups import signer_for
 
 __all__ = ["SopView", "sop_date", "sop_number", "sop_view"]
 

@@ -53,7 +53,7 @@ def services(settings: Settings, clock: Clock, registry: Registry) -> Iterator[S
 
 @pytest.fixture
 def docs(services: Services) -> DocumentService:
-    return DocumentService(services)
+    return services.documents
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import re
 
 from engine.domain.definitions.registry import Registry, data_dir
 from engine.services import Services
-from engine.services.documents import DocumentService
 from tests.helpers import COOP
 from tests.integration.documents.conftest import attachments, pdf_text
 
@@ -17,7 +16,7 @@ SOME = ("pengeluaran_kas.yaml", "penerimaan_anggota.yaml", "keputusan_rapat_peng
 def test_the_book_has_a_cover_pengesahan_contents_and_every_procedure(shared: Services) -> None:
     registry = Registry.from_paths([data_dir("workflows") / name for name in SOME])
     services = Services(shared.settings, registry=registry, clock=shared.clock)
-    issued = DocumentService(services).book(COOP)
+    issued = services.documents.book(COOP)
     text = pdf_text(issued.data)
     assert "BUKU" in text and "STANDAR OPERASIONAL PROSEDUR" in text and issued.number.startswith("BUKU-SOP-")
     assert "LEMBAR PENGESAHAN" in text and "menetapkan 3 (tiga)" in text
@@ -32,4 +31,4 @@ def test_the_book_has_a_cover_pengesahan_contents_and_every_procedure(shared: Se
     assert page and 4 < int(page.group(1)) <= issued.pages  # the entry points at its page
     manifest = json.loads(attachments(issued.data)["manifest.json"])
     assert sorted(x["ref"] for x in manifest["definitions"]) == sorted(x.definition.ref for x in registry.all())
-    assert DocumentService(services).verify(issued.data).ok
+    assert services.documents.verify(issued.data).ok

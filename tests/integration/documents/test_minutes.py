@@ -11,6 +11,7 @@ from engine.adapters.store.models import IssuedDocument
 from engine.errors import ValidationError
 from engine.services import Services
 from engine.services.documents import DocumentService, IssuedPdf
+from engine.settings import Settings
 from tests.conftest import ON_POSTGRES
 from tests.helpers import KAS_DRAFT_CHECKS, start_kas, submitted_kas
 from tests.integration.documents.conftest import attachments, pdf_text, quorum_kas
@@ -18,7 +19,7 @@ from tests.integration.documents.conftest import attachments, pdf_text, quorum_k
 
 @pytest.fixture(scope="module")
 def shared_docs(shared: Services) -> DocumentService:
-    return DocumentService(shared)
+    return shared.documents
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +92,12 @@ def test_the_same_case_prints_the_same_bytes_even_after_the_log_grows(
 
 
 def test_source_date_epoch_fixes_the_printed_and_embedded_dates(
-        decided: tuple[str, IssuedPdf], shared_docs: DocumentService, monkeypatch: pytest.MonkeyPatch) -> None:
+        decided: tuple[str, IssuedPdf], shared: Services) -> None:
     number, _ = decided
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
-    first, second = shared_docs.minutes(number), shared_docs.minutes(number)
+    settings = Settings.from_env({"SOURCE_DATE_EPOCH": "1767225600"},  # 2026-01-01T00:00:00Z
+                                 db_url=shared.settings.db_url, key_path=shared.settings.key_path)
+    docs = Services(settings, clock=shared.clock).documents
+    first, second = docs.minutes(number), docs.minutes(number)
     assert first.data == second.data
     assert b"D:20260101000000" in first.data or b"2026-01-01T00:00:00Z" in first.data
 

@@ -18,7 +18,7 @@ from tests.integration.documents.conftest import attachments, pdf_text
 @pytest.fixture(scope="module")
 def kas_sop(shared: Services) -> IssuedPdf:
     """The SOP of pengeluaran_kas printed for the demo cooperative."""
-    return DocumentService(shared).sop("pengeluaran_kas", COOP)
+    return shared.documents.sop("pengeluaran_kas", COOP)
 
 
 def test_the_identity_page_prints_every_identity_field(kas_sop: IssuedPdf, shared: Services) -> None:
@@ -73,7 +73,7 @@ def test_decisions_branch_and_long_procedures_continue_through_connectors(shared
 
 
 def test_every_shipped_workflow_renders_as_an_sop(shared: Services) -> None:
-    docs = DocumentService(shared)
+    docs = shared.documents
     for loaded in shared.registry.all():
         d = loaded.definition
         chart = build_flowchart(d, resolved_settings(d, {}))
@@ -85,7 +85,7 @@ def test_every_shipped_workflow_renders_as_an_sop(shared: Services) -> None:
 
 def test_a_printed_sop_embeds_its_definition_and_the_latest_checkpoint(kas_sop: IssuedPdf,
                                                                      shared: Services) -> None:
-    docs, issued = DocumentService(shared), kas_sop
+    docs, issued = shared.documents, kas_sop
     files = attachments(issued.data)
     assert {"definition.json", "checkpoint.txt", "verifier-key.txt", "manifest.json"} <= set(files)
     loaded = shared.registry.get("pengeluaran_kas")

@@ -18,7 +18,7 @@ from tests.integration.documents.conftest import flip, quorum_kas, replace_attac
 
 @pytest.fixture(scope="module")
 def minutes(shared: Services, shared_files) -> IssuedPdf:
-    return DocumentService(shared).minutes(quorum_kas(shared, shared_files))
+    return shared.documents.minutes(quorum_kas(shared, shared_files))
 
 
 def messages(data: bytes, services: Services | None = None) -> tuple[bool, str]:

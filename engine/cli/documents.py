@@ -1,29 +1,26 @@
-"""``tatakelola doc ...``: issue and verify printed documents.
+"""``doc``: issue and verify printed documents.
 
-Wired into the main command with ``app.add_typer(doc_app, name="doc")``. The global options
-(``--db``, ``--key``, ``--workflows``) are read from the root command's parameters, so this
-module does not import ``engine.cli``. "RAPD", the spelling local officials often use, is
-accepted as an alias of RAPB in command names; documents always print RAPB.
+"RAPD", the spelling local officials often use, is accepted as an alias of RAPB in command
+names; documents always print RAPB. The documents package pulls in WeasyPrint, so it is only
+imported inside the commands.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from engine.errors import FieldProblem, ValidationError
-from engine.settings import Settings
+from engine.cli._context import CliContext, cli_context
+from engine.errors import ChecksFailedError, FieldProblem, ValidationError
 
 if TYPE_CHECKING:  # the documents package pulls in WeasyPrint: load it only when a doc command runs
-    from engine.services.documents import DocumentService, IssuedPdf
+    from engine.services.documents import DocumentService, IssuedPdf, PdfVerification
 
 __all__ = ["doc_app"]
 
@@ -32,35 +29,19 @@ doc_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _root_params(ctx: typer.Context) -> dict[str, Any]:
-    return dict(ctx.find_root().params)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    params = _root_params(ctx)
-    workflows = params.get("workflows")
-    return Settings.from_env(db_url=params.get("db"), key_path=params.get("key"),
-                             workflow_dirs=tuple(workflows) if workflows else None)
-
 
 def _documents(ctx: typer.Context) -> DocumentService:
-    from engine.services import Services
-    from engine.services.documents import DocumentService
-
-    return DocumentService(Services(_settings(ctx)))
+    return cli_context(ctx).services.documents
 
 
-def _write(issued: IssuedPdf, output: Path | None) -> None:
+def _write(ctx: typer.Context, issued: IssuedPdf, output: Path | None) -> None:
+    cli = cli_context(ctx)
     target = output or Path(issued.filename)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(issued.data)
     recorded = "tercatat di basis data" if issued.recorded else "tidak dicatat (basis data belum disiapkan)"
-    _out.print(f"Dokumen {escape(issued.number)} ({issued.pages} halaman) ditulis ke {escape(str(target))}")
-    _err.print(f"SHA-256 {issued.sha256}; {recorded}.")
+    cli.out.print(f"Dokumen {escape(issued.number)} ({issued.pages} halaman) ditulis ke {escape(str(target))}")
+    cli.err.print(f"SHA-256 {issued.sha256}; {recorded}.")
 
 
 def _parse_date(text: str, option: str) -> date:
@@ -98,25 +79,25 @@ def doc_sop(
     coop: Annotated[str | None, typer.Option("--coop", help="Isi nama pejabat dan setting koperasi ini.")] = None,
 ) -> None:
     """SOP satu prosedur (format Permenpan-RB 35/2012): sampul, identitas, bagan alir."""
-    _write(_documents(ctx).sop(workflow, coop), output)
+    _write(ctx, _documents(ctx).sop(workflow, coop), output)
 
 
 @_command("book", "buku")
 def doc_book(ctx: typer.Context, coop: Coop, output: Output = None) -> None:
     """Buku SOP koperasi: sampul, lembar pengesahan, daftar isi, dan semua prosedur."""
-    _write(_documents(ctx).book(coop), output)
+    _write(ctx, _documents(ctx).book(coop), output)
 
 
 @_command("work-plan", "rk", "rencana-kerja")
 def doc_work_plan(ctx: typer.Context, coop: Coop, year: Year, output: Output = None) -> None:
     """Rencana Kerja tahunan (organisasi dan kelembagaan, usaha, keuangan dan permodalan)."""
-    _write(_documents(ctx).work_plan(coop, year), output)
+    _write(ctx, _documents(ctx).work_plan(coop, year), output)
 
 
 @_command("budget", "rapb", "rapd")
 def doc_budget(ctx: typer.Context, coop: Coop, year: Year, output: Output = None) -> None:
     """RAPB tahunan (juga dapat ditulis `doc rapd`): pendapatan, biaya, rencana SHU, investasi, sumber dana."""
-    _write(_documents(ctx).budget(coop, year), output)
+    _write(ctx, _documents(ctx).budget(coop, year), output)
 
 
 @_command("budget-import", "rapb-import", "rapd-import")
@@ -135,8 +116,8 @@ def doc_budget_import(
     parts = ", ".join(f"{SECTIONS[code].lower()} {count}" for code, count in result.lines.items() if count)
     state = "tidak berubah" if not result.changed else "disimpan"
     revision = f", revisi ke-{result.revision}" if result.revision else ""
-    _out.print(f"RAPB {year} {result.coop} {state} (status {result.status}{revision}): {parts}; "
-               f"rencana kerja {result.plan_items} kegiatan.")
+    cli_context(ctx).out.print(f"RAPB {year} {result.coop} {state} (status {result.status}{revision}): {parts}; "
+                               f"rencana kerja {result.plan_items} kegiatan.")
 
 
 @_command("budget-export", "rapb-export", "rapd-export")
@@ -152,7 +133,7 @@ def doc_budget_export(
     target = output or Path(f"RAPB-{year}.xlsx")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    _out.print(f"Buku kerja RAPB {year} ditulis ke {escape(str(target))}")
+    cli_context(ctx).out.print(f"Buku kerja RAPB {year} ditulis ke {escape(str(target))}")
 
 
 @_command("minutes", "berita-acara", "ba")
@@ -163,7 +144,7 @@ def doc_minutes(
     coop: Annotated[str | None, typer.Option("--coop", help="Kode koperasi bila nomor kasus ganda.")] = None,
 ) -> None:
     """Berita Acara keputusan sebuah kasus, dengan bukti jejak tertanam."""
-    _write(_documents(ctx).minutes(case, coop), output)
+    _write(ctx, _documents(ctx).minutes(case, coop), output)
 
 
 @_command("audit-report", "laporan-pengawas")
@@ -175,7 +156,17 @@ def doc_audit_report(
     output: Output = None,
 ) -> None:
     """Laporan jejak persetujuan untuk pengawas selama satu periode, dengan status verifikasinya."""
-    _write(_documents(ctx).audit_report(coop, _parse_date(start, "--from"), _parse_date(end, "--to")), output)
+    _write(ctx, _documents(ctx).audit_report(coop, _parse_date(start, "--from"), _parse_date(end, "--to")), output)
+
+
+def _verification(cli: CliContext, data: bytes, db: str | None, offline: bool) -> tuple[PdfVerification, bool]:
+    """Check a PDF; against ``--db``, else the configured database, unless offline or none is named."""
+    if offline or not (db or cli.db_configured):
+        from engine.services.documents import verify_pdf
+
+        return verify_pdf(data), False
+    services = cli.services if not db else cli.services_for(cli.settings.model_copy(update={"db_url": db}))
+    return services.documents.verify(data), True
 
 
 @doc_app.command("verify")
@@ -186,29 +177,21 @@ def doc_verify(
     offline: Annotated[bool, typer.Option("--offline", help="Jangan cocokkan dengan basis data.")] = False,
 ) -> None:
     """Periksa lampiran, bukti inklusi dan checkpoint sebuah PDF; keluar 1 bila ada yang tidak cocok."""
+    cli = cli_context(ctx)
+    out = cli.out
     if not file.is_file():
         raise ValidationError([FieldProblem(str(file), "berkas tidak ditemukan")])
-    from engine.adapters.store.db import Database
-    from engine.services.documents import verify_pdf
-
-    data = file.read_bytes()
-    url = db or _root_params(ctx).get("db") or os.environ.get("TATAKELOLA_DB")
-    database = None if offline or not url else Database(str(url))
-    try:
-        result = verify_pdf(data, database)
-    finally:
-        if database is not None:
-            database.dispose()
+    result, against_db = _verification(cli, file.read_bytes(), db, offline)
     title = f"{result.number} — {result.title}" if result.number else file.name
-    _out.print(f"[bold]{escape(title)}[/]")
+    out.print(f"[bold]{escape(title)}[/]")
     for check in result.checks:
         mark = "[green]✔[/]" if check.ok else "[red]✘[/]"
-        _out.print(f"  {mark} {escape(check.message)}")
-    where = "dan dengan basis data" if database is not None else "tanpa basis data"
+        out.print(f"  {mark} {escape(check.message)}")
+    where = "dan dengan basis data" if against_db else "tanpa basis data"
     if result.ok:
-        _out.print(f"[green]Dokumen sah[/]: bukti tertanam cocok ({where}).")
+        out.print(f"[green]Dokumen sah[/]: bukti tertanam cocok ({where}).")
         return
     first = result.problems[0].message if result.problems else "tidak ada bukti yang dapat diperiksa"
     first = re.sub(r"\s+", " ", first)
-    _out.print(f"[red]Dokumen TIDAK sah[/]: {escape(first)}")
-    raise typer.Exit(1)
+    out.print(f"[red]Dokumen TIDAK sah[/]: {escape(first)}")
+    raise ChecksFailedError(f"Dokumen {file.name} tidak lolos verifikasi.")

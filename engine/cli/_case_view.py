@@ -1,0 +1,75 @@
+"""How a case reads on the terminal: its status, what to do, its data, actions and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.markup import escape
+
+from engine.domain.roles import role_label
+from engine.domain.values import format_date_id
+
+if TYPE_CHECKING:
+    from engine.services import CaseView
+
+__all__ = ["due_text", "print_view"]
+
+
+def due_text(due: datetime | None, overdue: bool, tz: ZoneInfo) -> str:
+    """A deadline in local time, Indonesian date, marked TERLAMBAT when past."""
+    if due is None:
+        return "—"
+    local = due.astimezone(tz)
+    return f"{format_date_id(local.date())} {local:%H.%M}" + (" TERLAMBAT" if overdue else "")
+
+
+def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
+    """Print a case as one person sees it."""
+    s = view.summary
+    out.print(f"[bold]{s.number}[/] — {escape(s.title)} ({s.coop})")
+    status = f"Status: [bold]{escape(s.status)}[/]"
+    if s.due and not s.final:
+        status += f" · tenggat {due_text(s.due, False, tz)}" + (" [red](TERLAMBAT)[/]" if s.overdue else "")
+    out.print(status)
+    if view.guidance:
+        out.print(f"\n[bold]Yang perlu dilakukan[/]\n{escape(view.guidance)}")
+    if view.checklist:
+        out.print("\n[bold]Checklist[/] (centang dengan --check ID)")
+        for item_id, label in view.checklist:
+            out.print(f"  [ ] {item_id}: {escape(label)}")
+    if view.mutu_baku:
+        mb = view.mutu_baku
+        out.print(f"\nMutu baku: kelengkapan {escape(mb['kelengkapan'])}; waktu {escape(mb['waktu'])}; "
+                  f"output {escape(mb['output'])}")
+    out.print("\n[bold]Data[/]")
+    for name, label, value in view.fields:
+        out.print(f"  {escape(label)} ({name}): {escape(value)}")
+    for action_id, names in view.votes.items():
+        out.print(f"\nSuara '{action_id}': " + ", ".join(escape(n) for n in names))
+    if view.options:
+        out.print("\n[bold]Aksi[/]")
+        for option in view.options:
+            if option.allowed:
+                extra = []
+                if option.requires:
+                    extra.append("isi: " + ", ".join(option.requires))
+                if option.checks:
+                    extra.append("centang: " + ", ".join(option.checks))
+                if option.requires_comment:
+                    extra.append("wajib --comment")
+                detail = f" ({'; '.join(extra)})" if extra else ""
+                note = f" — {escape(option.reason)}" if option.reason else ""
+                out.print(f"  [green]✔[/] {option.id}: {escape(option.label)}{detail}{note}")
+            else:
+                out.print(f"  [red]✘[/] {option.id}: {escape(option.label)} — {escape(option.reason or '')}")
+    if view.history:
+        out.print("\n[bold]Riwayat[/]")
+        for e in view.history:
+            comment = f" — “{escape(e.comment)}”" if e.comment else ""
+            when = f"{e.at.astimezone(tz):%d-%m-%Y %H.%M}"
+            out.print(f"  #{e.seq} {when} {e.action} ({e.from_state or 'mulai'} → {e.to_state}) "
+                      f"oleh {escape(e.actor_name)} [{role_label(e.role)}]{comment}")
+    out.print(f"\nProsedur: {view.definition_ref}")

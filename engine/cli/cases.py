@@ -1,0 +1,131 @@
+"""Cases: ``case start/act/show/list`` and ``tasks``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from engine.cli._case_view import due_text, print_view
+from engine.cli._context import cli_context
+from engine.cli._options import CoopOpt
+from engine.errors import UsageError
+
+__all__ = ["case_app", "tasks"]
+
+case_app = typer.Typer(help="Kasus: satu jalannya prosedur.", no_args_is_help=True)
+
+AsUser = Annotated[str, typer.Option("--as", help="Pengguna yang bertindak (operator bertindak atas nama).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="field=nilai (boleh berulang).")]
+AttachOpt = Annotated[list[str] | None, typer.Option("--attach", help="BERKAS atau field=BERKAS.")]
+CommentOpt = Annotated[str | None, typer.Option("--comment", help="Catatan untuk riwayat.")]
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"tulis {option} field=nilai (diterima: {item!r})")
+        result[name.strip()] = value
+    return result
+
+
+def _files(items: list[str] | None) -> dict[str, Path]:
+    result: dict[str, Path] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if sep and name and not Path(item).exists():
+            result[name.strip()] = Path(value)
+        else:
+            result[""] = Path(item)
+    return result
+
+
+@case_app.command("start")
+def case_start(
+    ctx: typer.Context,
+    workflow: Annotated[str, typer.Argument(help="ID prosedur.")],
+    coop: Annotated[str, typer.Option("--coop", help="Kode koperasi.")],
+    as_user: AsUser,
+    set_: SetOpt = None,
+    attach: AttachOpt = None,
+    comment: CommentOpt = None,
+) -> None:
+    """Mulai kasus baru; mencetak nomor kasus."""
+    cli = cli_context(ctx)
+    view = cli.services.start_case(workflow, coop, as_user, values=_pairs(set_, "--set"),
+                                   files=_files(attach), comment=comment)
+    cli.out.print(view.summary.number)
+    cli.err.print(f"Kasus {view.summary.number} dimulai; status: {view.summary.status}. "
+                  f"Lihat: tatakelola case show {view.summary.number} --as {as_user}")
+
+
+@case_app.command("act")
+def case_act(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="Nomor kasus, mis. KAS/2026/0001.")],
+    action: Annotated[str, typer.Argument(help="ID aksi, mis. ajukan, setujui, tolak.")],
+    as_user: AsUser,
+    set_: SetOpt = None,
+    check: Annotated[list[str] | None, typer.Option("--check", help="ID butir checklist yang sudah dipenuhi.")] = None,
+    comment: CommentOpt = None,
+    attach: AttachOpt = None,
+    coop: CoopOpt = None,
+) -> None:
+    """Ambil aksi pada kasus (ajukan, verifikasi, setujui, tolak, kembalikan ...)."""
+    cli = cli_context(ctx)
+    result = cli.services.act(case, action, as_user, values=_pairs(set_, "--set"), checks=check or [],
+                              comment=comment, files=_files(attach), coop_slug=coop)
+    if result.fired:
+        cli.out.print(f"{result.number}: {result.action} tercatat (#{result.seq}); status kini: {result.state_title}.")
+    else:
+        cli.out.print(f"{result.number}: suara '{result.action}' tercatat (#{result.seq}); {result.votes} dari "
+                      f"{result.needed} suara; status tetap: {result.state_title}.")
+
+
+@case_app.command("show")
+def case_show(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="Nomor kasus.")],
+    as_user: Annotated[str | None, typer.Option("--as", help="Tampilkan aksi untuk pengguna ini.")] = None,
+    coop: CoopOpt = None,
+) -> None:
+    """Status, panduan, checklist, dan aksi yang boleh diambil (dengan alasannya bila tidak)."""
+    cli = cli_context(ctx)
+    services = cli.services
+    print_view(cli.out, services.show(case, as_user, coop_slug=coop), services.tz)
+
+
+@case_app.command("list")
+def case_list(
+    ctx: typer.Context,
+    coop: CoopOpt = None,
+    open_: Annotated[bool, typer.Option("--open", help="Hanya kasus yang belum selesai.")] = False,
+) -> None:
+    """Daftar kasus."""
+    cli = cli_context(ctx)
+    table = Table("Nomor", "Koperasi", "Prosedur", "Status", "Tenggat")
+    services = cli.services
+    for s in services.list_cases(coop, open_only=open_):
+        table.add_row(s.number, s.coop, escape(s.title), escape(s.status), due_text(s.due, s.overdue, services.tz))
+    cli.out.print(table)
+
+
+def tasks(ctx: typer.Context, as_user: AsUser, coop: CoopOpt = None) -> None:
+    """Tugas saya: kasus yang menunggu tindakan pengguna ini."""
+    cli = cli_context(ctx)
+    services = cli.services
+    rows = services.tasks(as_user, coop)
+    if not rows:
+        cli.out.print("Tidak ada tugas yang menunggu Anda.")
+        return
+    table = Table("Nomor", "Prosedur", "Status", "Tenggat", "Aksi Anda")
+    for summary, options in rows:
+        table.add_row(summary.number, escape(summary.title), escape(summary.status),
+                      due_text(summary.due, summary.overdue, services.tz),
+                      ", ".join(o.id for o in options))
+    cli.out.print(table)

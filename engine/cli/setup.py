@@ -1,0 +1,69 @@
+"""Setting up: ``init``, ``org import``/``org list``, ``user password``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from engine.cli._context import cli_context
+
+__all__ = ["init", "org_app", "user_app"]
+
+org_app = typer.Typer(help="Data organisasi: koperasi, pengurus, pengawas, anggota.", no_args_is_help=True)
+user_app = typer.Typer(help="Pengguna aplikasi web.", no_args_is_help=True)
+
+
+def init(ctx: typer.Context) -> None:
+    """Siapkan atau perbarui skema basis data dan buat kunci penanda tangan."""
+    cli = cli_context(ctx)
+    services = cli.services
+    path, created = services.init()
+    cli.out.print(f"Basis data siap: {services.database_url}")
+    if created:
+        cli.out.print(f"Kunci penanda tangan dibuat: {path} (simpan salinannya di tempat aman)")
+    else:
+        cli.out.print(f"Kunci penanda tangan dipakai: {path}")
+    cli.out.print(f"Kunci verifikasi untuk pengawas: {services.signer.verifier_key}")
+
+
+@org_app.command("import")
+def org_import(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Berkas organisasi (YAML).")]) -> None:
+    """Impor koperasi, setting AD/ART, orang dan masa jabatan (aman diulang)."""
+    cli = cli_context(ctx)
+    summary = cli.services.import_org(file)
+    cli.out.print(
+        f"Impor selesai: koperasi +{summary.cooperatives_added} (diperbarui {summary.cooperatives_updated}), "
+        f"orang +{summary.people_added} (diperbarui {summary.people_updated}), "
+        f"jabatan +{summary.terms_added} (diperbarui {summary.terms_updated})."
+    )
+
+
+@org_app.command("list")
+def org_list(ctx: typer.Context) -> None:
+    """Daftar koperasi."""
+    cli = cli_context(ctx)
+    table = Table("Kode", "Nama", "Kota", "Pemegang jabatan", "Kasus terbuka")
+    for coop, holders, open_cases in cli.services.cooperatives():
+        table.add_row(coop.slug, escape(coop.name), escape(coop.city or "—"), str(holders), str(open_cases))
+    cli.out.print(table)
+
+
+@user_app.command("password")
+def user_password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Nama pengguna.")],
+    stdin: Annotated[bool, typer.Option("--stdin", help="Baca kata sandi dari masukan standar.")] = False,
+) -> None:
+    """Atur kata sandi web seseorang (argon2id)."""
+    cli = cli_context(ctx)
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Kata sandi baru", hide_input=True, confirmation_prompt="Ulangi kata sandi")
+    cli.services.set_password(username, password)
+    cli.out.print(f"Kata sandi {username} sudah diatur.")

@@ -1,0 +1,141 @@
+"""Audit use cases: verify the trail, sign and prove checkpoints, findings and their follow-up, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.adapters.store.models import Case, CaseEvent, Checkpoint, Cooperative, SigningKey
+from engine.audit.core.merkle import root_from_leaf_hashes, verify_consistency
+from engine.audit.core.note import Checkpoint as NoteCheckpoint
+from engine.audit.core.note import NoteError, verify_note
+from engine.audit.core.offline import BundleProblem, verify_bundle
+from engine.audit.export import export_bundle
+from engine.audit.findings import RULES, Finding, FindingsReport, find
+from engine.audit.keys import public_key_from_b64
+from engine.audit.log import checkpoint_now
+from engine.audit.proofs import EntryProof, latest_checkpoint, leaf_hashes, prove_consistency, prove_entries
+from engine.audit.verify import VerifyReport, verify_log
+from engine.errors import AuditIntegrityError
+from engine.services.context import Context
+
+__all__ = ["FOLLOWUP_WORKFLOW", "AuditService", "check_bundle"]
+
+FOLLOWUP_WORKFLOW = "tindak_lanjut_temuan"
+
+
+def _verified_checkpoint(note: str, keys: Sequence[SigningKey], which: str) -> NoteCheckpoint:
+    for key in keys:
+        try:
+            return NoteCheckpoint.parse_body(verify_note(note, key.name, public_key_from_b64(key.public_key)))
+        except NoteError:
+            continue
+    raise AuditIntegrityError(f"Checkpoint {which} tidak bertanda tangan sah oleh kunci yang terdaftar.")
+
+
+def check_bundle(folder: Path, since: Path | None = None, key: str | None = None) -> dict[str, Any]:
+    """Verify an export bundle with no database, as its own ``verify.py`` does; AuditIntegrityError names
+    the first problem. ``since`` is a checkpoint saved at an earlier audit, ``key`` the verifier key kept."""
+    try:
+        return verify_bundle(folder, since.read_text(encoding="utf-8") if since else None, key)
+    except (BundleProblem, OSError, UnicodeDecodeError) as exc:
+        raise AuditIntegrityError(str(exc)) from None
+
+
+class AuditService:
+    """What the pengawas and the Dinas do with the trail."""
+
+    def __init__(self, ctx: Context, start_case: Callable[[str, str, str, dict[str, str]], str]) -> None:
+        self.ctx = ctx
+        self._start_case = start_case
+
+    def verify(self, coop_slug: str | None = None) -> list[VerifyReport]:
+        """Verify one cooperative's log, or all of them."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            coops = [self.ctx.coop(session, coop_slug)] if coop_slug else session.scalars(
+                select(Cooperative).order_by(Cooperative.slug)).all()
+            return [verify_log(session, coop) for coop in coops]
+
+    def findings(self, coop_slug: str, start: date | None = None, end: date | None = None) -> FindingsReport:
+        """Audit findings of a cooperative's trail over a period."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            return find(session, coop, self.ctx.pinned, start=start, end=end, now=self.ctx.clock(), tz=self.ctx.tz)
+
+    def open_followups(self, coop_slug: str, username: str, findings: Sequence[Finding]) -> list[str]:
+        """Open a temuan -> rekomendasi -> tindak lanjut case per finding not followed up yet."""
+        with self.ctx.db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            existing = {c.data["id_temuan"] for c in session.scalars(select(Case).where(Case.coop_id == coop.id))
+                        if isinstance(c.data.get("id_temuan"), str)}
+        opened = []
+        for finding in findings:
+            if finding.id in existing:
+                continue
+            entries = ", ".join(f"#{s}" for s in finding.entries) or "-"
+            opened.append(self._start_case(FOLLOWUP_WORKFLOW, coop_slug, username, {
+                "id_temuan": finding.id, "aturan": RULES[finding.rule], "tingkat": finding.severity,
+                "kasus_terkait": finding.case or "-", "catatan_jejak": entries,
+                "uraian_temuan": finding.message, "dasar": finding.source}))
+        return opened
+
+    def export(self, coop_slug: str, directory: Path) -> dict[str, Any]:
+        """Write the pengawas' export bundle."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            return export_bundle(session, self.ctx.coop(session, coop_slug), directory)
+
+    def prove_case(self, number: str, coop_slug: str | None = None) -> list[EntryProof]:
+        """Inclusion proofs of a case's decisions against the latest checkpoint."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            case = self.ctx.find_case(session, number, coop_slug, None, lock=False)
+            coop = session.get_one(Cooperative, case.coop_id)
+            seqs = list(session.scalars(select(CaseEvent.seq).where(CaseEvent.case_id == case.id)
+                                        .order_by(CaseEvent.seq)))
+            return prove_entries(session, coop, seqs)
+
+    def consistency(self, old_note: str, new_note: str) -> tuple[str, int, int, list[bytes]]:
+        """Check two saved checkpoints of one log: both signed by a registered key, the newer one
+        extends the older (RFC 6962 consistency proof from the stored log). Returns (coop, old, new, proof)."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            keys = session.scalars(select(SigningKey)).all()
+            old = _verified_checkpoint(old_note, keys, "lama")
+            new = _verified_checkpoint(new_note, keys, "baru")
+            if old.origin != new.origin:
+                raise AuditIntegrityError(f"Kedua checkpoint milik log berbeda ({old.origin} dan {new.origin}).")
+            slug = old.origin.split("/", 1)[-1]
+            coop = self.ctx.coop(session, slug)
+            if old.size > new.size:
+                raise AuditIntegrityError(f"Checkpoint lama ({old.size}) lebih besar dari yang baru ({new.size}).")
+            stored = root_from_leaf_hashes(leaf_hashes(session, coop, new.size))
+            if stored != new.root:
+                raise AuditIntegrityError(
+                    f"Log {slug} di basis data TIDAK cocok dengan checkpoint baru ukuran {new.size}: ada catatan "
+                    "yang berubah setelah ditandatangani. Jalankan `tatakelola audit verify` untuk rinciannya.")
+            proof = prove_consistency(session, coop, old.size, new.size) if old.size else []
+            if not verify_consistency(old.size, new.size, old.root, new.root, proof):
+                raise AuditIntegrityError(
+                    f"Log {slug} TIDAK konsisten: isi {old.size} catatan pertama berubah antara kedua checkpoint "
+                    "(atau log di basis data berbeda dari yang ditandatangani).")
+            return slug, old.size, new.size, proof
+
+    def latest_checkpoint(self, coop_slug: str) -> Checkpoint | None:
+        """The largest signed checkpoint of a cooperative's log, if any."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            return latest_checkpoint(session, self.ctx.coop(session, coop_slug))
+
+    def checkpoint(self, coop_slug: str) -> Checkpoint:
+        """Sign (or reuse) a checkpoint of a cooperative's log as it is now."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            return checkpoint_now(session, coop, self.ctx.signer, self.ctx.clock())

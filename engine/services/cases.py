@@ -1,0 +1,399 @@
+"""Case commands: start a case, take an action. Each runs in one database transaction.
+
+Lock the case -> load the facts (terms, history, the step's votes) once -> let the machine
+choose the variant whose guard holds -> the policy says whether this person may take it and
+whether it fires (quorum) -> save data revision, audit entry (+ signed checkpoint), vote and
+new state -> commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.adapters.attachments import store_attachment
+from engine.adapters.store.db import as_utc
+from engine.adapters.store.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Cooperative,
+    DataRevision,
+    DefinitionRecord,
+    Person,
+    Vote,
+)
+from engine.audit.entry import canonical, comment_hash, sha256_hex
+from engine.audit.log import append_entry
+from engine.domain.definitions.expr import guard_names
+from engine.domain.definitions.loader import LoadedDefinition
+from engine.domain.definitions.model import Action, Definition
+from engine.domain.machine import machine_for
+from engine.domain.policy import Eligibility, History, missing_requirements, quorum_needed, who_may
+from engine.domain.roles import role_label
+from engine.domain.values import format_value, parse_value, resolved_settings, validate_value
+from engine.errors import (
+    AlreadyDecidedError,
+    FieldProblem,
+    GuardError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from engine.services.context import Context, histories, rosters, step_votes
+from engine.services.dto import ActResult
+
+__all__ = ["CaseCommands", "Upload"]
+
+#: An attachment: a file path (CLI) or (file name, content) from an upload.
+Upload = Path | tuple[str, bytes]
+
+_NOT_HERE = "tidak dapat diubah pada langkah ini"
+
+
+class CaseCommands:
+    """Start cases and take actions."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- start ---------------------------------------------------------------------------
+
+    def start(self, workflow_id: str, coop_slug: str, username: str, *, values: Mapping[str, str],
+              files: Mapping[str, Upload], comment: str | None) -> str:
+        """Start a case of a workflow and return its number; the starter must act on its first step."""
+        self.ctx.db.require_schema()
+        loaded = self.ctx.registry.get(workflow_id)
+        for attempt in range(3):
+            try:
+                with self.ctx.db.session() as session:
+                    return self._start(session, loaded, coop_slug, username, values, files, comment)
+            except IntegrityError:  # two starts took the same number: take the next one
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, session: Session, loaded: LoadedDefinition, coop_slug: str, username: str,
+               raw: Mapping[str, str], files: Mapping[str, Upload], comment: str | None) -> str:
+        d = loaded.definition
+        now = self.ctx.clock()
+        coop = self.ctx.coop(session, coop_slug)
+        person = self.ctx.person(session, username)
+        record = self.ctx.register(session, loaded)
+        held = rosters(session, [coop.id])[coop.id].roles_on(person.id, now.astimezone(self.ctx.tz).date())
+        first = d.actions_from(d.initial_state)
+        starter_roles = [r for a in first for r in a.roles]
+        role = next((r for r in starter_roles if r in held), None)
+        if role is None:
+            labels = " atau ".join(dict.fromkeys(role_label(r) for r in starter_roles))
+            raise PermissionDeniedError(
+                f"Prosedur '{d.title}' hanya dapat dimulai oleh {labels}; Anda tidak memegang peran itu "
+                f"di {coop.name} hari ini.", rule="peran")
+        settings = resolved_settings(d, coop.settings)
+        data = _parse_values(d, raw, settings, list(d.fields), {})
+        number = _next_number(session, coop, d.number_prefix, now.astimezone(self.ctx.tz).year)
+        case = Case(coop_id=coop.id, number=number, definition_id=record.id, state=d.initial_state, data={},
+                    step_no=0, data_rev=0, state_since=now, created_by=person.id, created_at=now)
+        session.add(case)
+        session.flush()
+        attached = self._attach(session, d, case, person, files, list(d.fields), now)
+        data.update(attached)
+        data = {k: v for k, v in data.items() if v is not None}
+        case.data = data
+        revision = _revision(session, case, data, now)
+        self._log(session, coop, case, record, action="mulai", kind="start", from_state="", to_state=case.state,
+                  person=person, role=role, comment=comment, checks=[], revision_sha=revision.sha256,
+                  attachments=[a["sha256"] for a in attached.values()], vote=None, settings=settings, now=now)
+        return number
+
+    # -- act -----------------------------------------------------------------------------
+
+    def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str],
+            checks: Sequence[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
+            expected_step: int | None, member_only: bool = False) -> ActResult:
+        """Take an action on a case. Raises and changes nothing when anything is not in order.
+
+        ``member_only``: somebody who holds no role in the case's cooperative today is told the case
+        does not exist (the web app's rule: another cooperative's cases are not revealed).
+        """
+        self.ctx.db.require_schema()
+        try:
+            with self.ctx.db.session() as session:
+                return self._act(session, number, action_id, username, values, list(checks),
+                                 comment.strip() if comment else None, files, coop_slug, expected_step, member_only)
+        except StaleDataError:
+            raise AlreadyDecidedError(
+                f"Kasus {number} baru saja diubah orang lain; muat ulang dan periksa statusnya.") from None
+        except IntegrityError as exc:
+            if "votes" in str(exc.orig).lower() or "uq_votes" in str(exc.orig):
+                raise AlreadyDecidedError("Suara Anda untuk langkah ini sudah tercatat.") from None
+            raise
+
+    def _already_decided(self, case: Case, d: Definition, action_id: str, history: History) -> AlreadyDecidedError:
+        last = history.events[-1] if history.events else None
+        state = d.states[case.state]
+        who = ""
+        if last is not None:
+            who = (f" oleh {history.usernames.get(last.actor_id, '?')} ({role_label(last.role)}) dengan aksi "
+                   f"'{last.action}' pada {as_utc(last.at).astimezone(self.ctx.tz):%d-%m-%Y %H.%M}")
+        return AlreadyDecidedError(
+            f"Langkah '{action_id}' pada kasus {case.number} sudah diputuskan{who}; "
+            f"status kini: {state.status_label or state.title}.")
+
+    def _act(self, session: Session, number: str, action_id: str, username: str, raw: Mapping[str, str],
+             checks: list[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
+             expected_step: int | None, member_only: bool) -> ActResult:
+        ctx = self.ctx
+        now = ctx.clock()
+        day = now.astimezone(ctx.tz).date()
+        person = ctx.person(session, username)
+        case = ctx.find_case(session, number, coop_slug, person, lock=True)
+        roster = rosters(session, [case.coop_id])[case.coop_id]
+        if member_only and not roster.roles_on(person.id, day):
+            raise NotFoundError(f"Kasus {number} tidak ditemukan.")
+        coop = session.get_one(Cooperative, case.coop_id)
+        record = session.get_one(DefinitionRecord, case.definition_id)
+        loaded = ctx.pinned(record)
+        d = loaded.definition
+        machine = machine_for(loaded)
+        history = histories(session, [case.id])[0][case.id]
+        if expected_step is not None and expected_step != case.step_no:
+            raise self._already_decided(case, d, action_id, history)
+        state = case.state
+        candidates = machine.candidates(state, action_id)
+        if not candidates:
+            raise self._not_here(case, d, action_id, history)
+        settings = resolved_settings(d, coop.settings)
+        votes_here = step_votes(session, [case])[case.id]
+        voted = {v.person_id: v.action for v in votes_here}
+        eligibility: dict[int, Eligibility] = {}
+
+        def may(action: Action) -> Eligibility:
+            if id(action) not in eligibility:
+                eligibility[id(action)] = who_may(d, case, action, person.id, day, roster, history, voted)
+            return eligibility[id(action)]
+
+        # Who may act is decided before anything else is looked at, so a refusal says why.
+        if not any(may(c).allowed for c in candidates):
+            first = may(candidates[0])
+            raise PermissionDeniedError(first.reason or "Tidak diizinkan.", rule=first.rule or "peran")
+        allowed_fields = list(dict.fromkeys(f for c in candidates for f in d.settable_fields(c)))
+        new_values = _parse_values(d, raw, settings, allowed_fields, case.data)
+        data = dict(case.data)
+        data.update(new_values)
+        context = {**{name: data.get(name) for name in d.fields}, "settings": settings}
+        chosen: dict[str, Any] = {}
+
+        def ready(action: Action) -> bool:
+            """The machine chose ``action``: may this person take it, is all in order, does it fire now?"""
+            eligible = may(action)
+            if not eligible.allowed:
+                raise PermissionDeniedError(eligible.reason or "Tidak diizinkan.", rule=eligible.rule or "peran")
+            settable = d.settable_fields(action)
+            refused = [FieldProblem(d.fields[n].label, _NOT_HERE, n)
+                       for n in list(new_values) + list(files) if n and n not in settable]
+            if refused:
+                raise ValidationError(refused)
+            known_checks = {i.id for s in action.from_ for i in d.states[s].checklist}
+            unknown = [FieldProblem(f"checklist '{c}'", "tidak dikenal pada langkah ini; pilihan: "
+                                    + (", ".join(sorted(known_checks)) or "tidak ada")) for c in checks
+                       if c not in known_checks]
+            if unknown:
+                raise ValidationError(unknown)
+            attached = self._attach(session, d, case, person, files, settable, now)
+            data.update(attached)
+            complete = {k: v for k, v in data.items() if v is not None}
+            problems = missing_requirements(d, action, complete, set(checks), comment)
+            if problems:
+                raise ValidationError(problems, headline=f"Belum dapat '{action.display}':")
+            needed = quorum_needed(action, settings)
+            votes = 1 + sum(1 for v in votes_here if v.action == action.id) if action.quorum is not None else 1
+            chosen.update(role=eligible.role or action.roles[0], attached=attached, data=complete,
+                          needed=needed, votes=votes)
+            return votes >= needed
+
+        try:
+            decision = machine.decide(state, action_id, context, ready)
+        except GuardError:
+            raise _guard_problem(d, candidates, data) from None
+        if decision.chosen is None:
+            raise _guard_problem(d, candidates, data, settings)
+        action = decision.chosen
+        data = chosen["data"]
+        if data != case.data or case.data_rev == 0:
+            revision_sha = _revision(session, case, data, now).sha256
+            case.data = data
+        else:
+            revision_sha = sha256_hex(canonical(data))
+        step_no = case.step_no
+        votes, needed = chosen["votes"], chosen["needed"]
+        seq = self._log(session, coop, case, record, action=action.id, kind=action.kind, from_state=state,
+                        to_state=decision.state, person=person, role=chosen["role"], comment=comment,
+                        checks=checks, revision_sha=revision_sha,
+                        attachments=[a["sha256"] for a in chosen["attached"].values()],
+                        vote={"count": votes, "needed": needed} if action.quorum else None,
+                        settings=settings, now=now)
+        if action.quorum is not None:
+            session.add(Vote(coop_id=coop.id, case_id=case.id, step_no=step_no, action=action.id,
+                             person_id=person.id, role=chosen["role"], seq=seq, cast_at=now))
+        if decision.fired:
+            case.state = decision.state
+            case.step_no = step_no + 1
+            case.state_since = now
+            if d.states[decision.state].final:
+                case.closed_at = now
+        session.flush()
+        target = d.states[decision.state]
+        return ActResult(case.number, action.id, state, decision.state, target.status_label or target.title,
+                         decision.fired, votes, needed, seq, action.display)
+
+    def _not_here(self, case: Case, d: Definition, action_id: str, history: History) -> Exception:
+        if action_id not in d.action_ids():
+            return NotFoundError(f"Aksi '{action_id}' tidak ada di prosedur '{d.title}'. "
+                                 f"Aksi yang ada: {', '.join(d.action_ids())}")
+        earlier = {s for a in d.actions if a.id == action_id for s in a.from_}
+        last = history.events[-1] if history.events else None
+        if last is not None and last.from_state in earlier and last.from_state != last.to_state:
+            return self._already_decided(case, d, action_id, history)
+        here = d.states[case.state]
+        available = ", ".join(dict.fromkeys(a.id for a in d.actions_from(case.state))) or "tidak ada (kasus selesai)"
+        return ValidationError([], headline=f"Aksi '{action_id}' tidak dapat dilakukan saat kasus berstatus "
+                                            f"'{here.status_label or here.title}'. Aksi yang tersedia: {available}.")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _attach(self, session: Session, d: Definition, case: Case, person: Person,
+                files: Mapping[str, Upload], allowed: Sequence[str], now: datetime) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        attachment_fields = [n for n, f in d.fields.items() if f.type == "attachment"]
+        for name, path in files.items():
+            if name == "":
+                # A bare --attach goes to the one attachment still needed to move on from here.
+                needed = [n for a in d.actions_from(case.state) for n in a.requires
+                          if n in attachment_fields and n in allowed and not case.data.get(n)]
+                candidates = list(dict.fromkeys(needed)) or [n for n in attachment_fields if n in allowed]
+                if len(candidates) != 1:
+                    raise ValidationError([FieldProblem("--attach", "sebutkan field lampiran: --attach FIELD=BERKAS"
+                                                        f" (pilihan: {', '.join(candidates) or 'tidak ada'})")])
+                name = candidates[0]
+            spec = d.fields.get(name)
+            if spec is None or spec.type != "attachment":
+                raise ValidationError([FieldProblem(name, "bukan field lampiran")])
+            if name not in allowed:
+                raise ValidationError([FieldProblem(spec.label, _NOT_HERE, name)])
+            if isinstance(path, tuple):
+                filename, content = path
+            else:
+                filename = path.name
+                try:
+                    content = path.read_bytes()
+                except OSError as exc:
+                    raise ValidationError([FieldProblem(spec.label, f"berkas {path} tidak dapat dibaca: "
+                                                                    f"{exc.strerror}", name)]) from None
+            out[name] = store_attachment(
+                session, coop_id=case.coop_id, case_id=case.id, field_name=name, field=spec,
+                filename=filename, content=content, uploaded_by=person.id, now=now,
+                max_mb=self.ctx.settings.max_attachment_mb, directory=self.ctx.settings.attachments_dir)
+        return out
+
+    def _log(self, session: Session, coop: Cooperative, case: Case, record: DefinitionRecord, *,
+             action: str, kind: str, from_state: str, to_state: str, person: Person, role: str,
+             comment: str | None, checks: list[str], revision_sha: str, attachments: list[str],
+             vote: dict[str, int] | None, settings: dict[str, Any], now: datetime) -> int:
+        """Append the decision's audit entry (and signed checkpoint) and its readable event row."""
+        fields: dict[str, Any] = {
+            "case": case.number, "definition": record.pinned_ref, "action": action, "kind": kind,
+            "from": from_state, "to": to_state, "actor": person.username, "role": role,
+            "comment_sha256": comment_hash(comment), "data_rev": case.data_rev, "data_sha256": revision_sha,
+            "checks": sorted(checks), "attachments": sorted(attachments),
+            "settings_sha256": sha256_hex(canonical(settings)),
+        }
+        if vote is not None:
+            fields["vote"] = vote
+        entry = append_entry(session, coop, self.ctx.signer, fields, case_id=case.id, now=now)
+        session.add(CaseEvent(coop_id=coop.id, seq=entry.seq, case_id=case.id, step_no=case.step_no,
+                              action=action, kind=kind, from_state=from_state, to_state=to_state,
+                              actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
+                              settings=settings, data_rev=case.data_rev, at=now))
+        return entry.seq
+
+
+def _parse_values(d: Definition, raw: Mapping[str, str], settings: Mapping[str, Any], allowed: Sequence[str],
+                  current: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed text -> values. A field outside ``allowed`` is refused unless its value is unchanged."""
+    values: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    for name, text in raw.items():
+        spec = d.fields.get(name)
+        if spec is None:
+            problems.append(FieldProblem(name, f"field tidak dikenal; yang ada: {', '.join(d.fields)}"))
+            continue
+        try:
+            value = parse_value(name, spec, text, settings)
+        except ValidationError as exc:
+            if name in allowed:
+                problems += exc.problems
+            else:
+                problems.append(FieldProblem(spec.label, _NOT_HERE, name))
+            continue
+        if name not in allowed:
+            if value != current.get(name):
+                problems.append(FieldProblem(spec.label, _NOT_HERE, name))
+            continue
+        error = validate_value(name, spec, value, settings)
+        if error:
+            problems.append(error)
+        values[name] = value
+    if problems:
+        raise ValidationError(problems)
+    return values
+
+
+def _guard_problem(d: Definition, candidates: Sequence[Action], data: Mapping[str, Any],
+                   settings: Mapping[str, Any] | None = None) -> ValidationError:
+    problems: list[FieldProblem] = []
+    for action in candidates:
+        if not action.when:
+            continue
+        names = guard_names(action.when)
+        empty = [n for n in sorted(names.fields) if data.get(n) is None]
+        for name in empty:
+            problems.append(FieldProblem(d.fields[name].label, "wajib diisi sebelum langkah ini", name))
+        if not empty and settings is not None:
+            shown = ", ".join(
+                [f"{n} = {format_value(d.fields[n], data.get(n))}" for n in sorted(names.fields)]
+                + [f"settings.{n} = {settings.get(n)}" for n in sorted(names.settings)])
+            problems.append(FieldProblem("syarat", f"'{action.when}' tidak terpenuhi ({shown})"))
+    unique = list(dict.fromkeys(problems))
+    return ValidationError(unique, headline=f"Syarat aksi '{candidates[0].id}' tidak terpenuhi:")
+
+
+def _revision(session: Session, case: Case, data: dict[str, Any], now: datetime) -> DataRevision:
+    """Store the case data after a decision as a new revision (the entry commits to its SHA-256)."""
+    case.data_rev += 1
+    text = canonical(data).decode()
+    revision = DataRevision(coop_id=case.coop_id, case_id=case.id, rev=case.data_rev, canonical=text,
+                            sha256=sha256_hex(text.encode()), created_at=now)
+    session.add(revision)
+    return revision
+
+
+def _next_number(session: Session, coop: Cooperative, prefix: str, year: int) -> str:
+    counter = session.execute(
+        select(CaseCounter).where(CaseCounter.coop_id == coop.id, CaseCounter.prefix == prefix,
+                                  CaseCounter.year == year).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = CaseCounter(coop_id=coop.id, prefix=prefix, year=year, last=0)
+        session.add(counter)
+    counter.last += 1
+    return f"{prefix}/{year}/{counter.last:04d}"
+
+

@@ -1,0 +1,186 @@
+"""What every use case shares: settings, the database, definitions, the signing key, the clock;
+and the lookups and batch loaders they all use (one query per kind of row, never one per case)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.adapters.store.db import Database, utcnow
+from engine.adapters.store.models import (
+    Case,
+    CaseEvent,
+    Cooperative,
+    DefinitionRecord,
+    Person,
+    RoleAssignment,
+    Vote,
+)
+from engine.audit.keys import Signer, load_signer
+from engine.domain.definitions.loader import LoadedDefinition, load_definition_text
+from engine.domain.definitions.registry import Registry, data_dir
+from engine.domain.policy import History, Roster
+from engine.errors import AuditIntegrityError, DefinitionChangedError, NotFoundError, ValidationError
+from engine.settings import Settings
+
+__all__ = ["Context", "histories", "rosters", "step_votes"]
+
+
+class Context:
+    """One engine instance: a database, a configuration, the definitions and the clock."""
+
+    def __init__(self, settings: Settings, *, registry: Registry | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.db = Database(settings.db_url)
+        self.clock = clock
+        self.tz = ZoneInfo(settings.timezone)
+        self._registry = registry
+        self._signer: Signer | None = None
+        self._pinned: dict[str, LoadedDefinition] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def registry(self) -> Registry:
+        """Current workflow definitions: the configured directories, else the shipped ones."""
+        if self._registry is None:
+            dirs = list(self.settings.workflow_dirs) or [data_dir("workflows")]
+            self._registry = Registry.from_paths(dirs)
+        return self._registry
+
+    @property
+    def signer(self) -> Signer:
+        """The checkpoint-signing key (loaded on first use)."""
+        if self._signer is None:
+            self._signer = load_signer(self.settings.resolved_key_path)
+        return self._signer
+
+    def use_signer(self, signer: Signer) -> None:
+        """Use a key just created (by ``init``)."""
+        self._signer = signer
+
+    def today(self) -> date:
+        """Today's date in the cooperative's time zone."""
+        return self.clock().astimezone(self.tz).date()
+
+    # -- definitions ---------------------------------------------------------------------
+
+    def pinned(self, record: DefinitionRecord) -> LoadedDefinition:
+        """The definition a case is pinned to, parsed from its stored source and re-hashed."""
+        loaded = self._pinned.get(record.sha256)
+        if loaded is None:
+            loaded = load_definition_text(record.source, f"{record.workflow_id}@{record.version}")
+            if loaded.sha256 != record.sha256:
+                raise AuditIntegrityError(
+                    f"Sumber prosedur {record.workflow_id}@{record.version} di basis data tidak cocok "
+                    "dengan hash yang tercatat.")
+            with self._lock:
+                self._pinned[record.sha256] = loaded
+        return loaded
+
+    def register(self, session: Session, loaded: LoadedDefinition) -> DefinitionRecord:
+        """The stored record of a definition version, added on first use; refuses a changed file."""
+        d = loaded.definition
+        record = session.scalar(select(DefinitionRecord).where(
+            DefinitionRecord.workflow_id == d.id, DefinitionRecord.version == d.version))
+        if record is not None:
+            if record.sha256 != loaded.sha256:
+                raise DefinitionChangedError(d.id, d.version, record.sha256, loaded.sha256)
+            return record
+        record = DefinitionRecord(workflow_id=d.id, version=d.version, sha256=loaded.sha256, title=d.title,
+                                  source=loaded.source, source_path=Path(loaded.path).name,
+                                  registered_at=self.clock())
+        session.add(record)
+        session.flush()
+        return record
+
+    # -- lookups -------------------------------------------------------------------------
+
+    @staticmethod
+    def coop(session: Session, slug: str) -> Cooperative:
+        """The cooperative with this code; NotFoundError otherwise."""
+        coop = session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+        if coop is None:
+            raise NotFoundError(f"Koperasi '{slug}' tidak ditemukan. Lihat `tatakelola org list`.")
+        return coop
+
+    @staticmethod
+    def person(session: Session, username: str) -> Person:
+        """The person with this user name; NotFoundError otherwise."""
+        person = session.scalar(select(Person).where(Person.username == username))
+        if person is None:
+            raise NotFoundError(f"Pengguna '{username}' tidak ditemukan.")
+        return person
+
+    def find_case(self, session: Session, number: str, coop_slug: str | None, person: Person | None,
+                  *, lock: bool) -> Case:
+        """A case by number; the cooperative (or the person's own) decides when the number is ambiguous."""
+        stmt = select(Case).where(Case.number == number.strip().upper())
+        if coop_slug:
+            stmt = stmt.where(Case.coop_id == self.coop(session, coop_slug).id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        cases = session.scalars(stmt).all()
+        if len(cases) > 1 and person is not None:
+            mine = set(session.scalars(select(RoleAssignment.coop_id).where(RoleAssignment.person_id == person.id)))
+            cases = [c for c in cases if c.coop_id in mine] or cases
+        if not cases:
+            raise NotFoundError(f"Kasus {number} tidak ditemukan.")
+        if len(cases) > 1:
+            raise ValidationError([], headline=f"Nomor {number} ada di beberapa koperasi; sebutkan --coop.")
+        return cases[0]
+
+
+# -- batch loaders ---------------------------------------------------------------------------
+
+
+def rosters(session: Session, coop_ids: Iterable[int]) -> dict[int, Roster]:
+    """Every term of office of these cooperatives, one query."""
+    ids = set(coop_ids)
+    terms: dict[int, list[RoleAssignment]] = {i: [] for i in ids}
+    if ids:
+        for row in session.scalars(select(RoleAssignment).where(RoleAssignment.coop_id.in_(ids))
+                                   .order_by(RoleAssignment.starts_on, RoleAssignment.id)):
+            terms[row.coop_id].append(row)
+    return {i: Roster(rows) for i, rows in terms.items()}
+
+
+def histories(session: Session, case_ids: Iterable[int]) -> tuple[dict[int, History], dict[int, str]]:
+    """Each case's events (oldest first) and the full names of everyone in them: two queries."""
+    ids = set(case_ids)
+    events: dict[int, list[CaseEvent]] = {i: [] for i in ids}
+    if ids:
+        for event in session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(ids)).order_by(CaseEvent.seq)):
+            events[event.case_id].append(event)
+    actors = {e.actor_id for rows in events.values() for e in rows}
+    usernames, names = people(session, actors)
+    return {i: History(rows, usernames) for i, rows in events.items()}, names
+
+
+def people(session: Session, ids: Iterable[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """(id -> username, id -> full name) of these people, one query."""
+    wanted = set(ids)
+    usernames: dict[int, str] = {}
+    names: dict[int, str] = {}
+    if wanted:
+        for person_id, username, full_name in session.execute(
+                select(Person.id, Person.username, Person.full_name).where(Person.id.in_(wanted))):
+            usernames[person_id], names[person_id] = username, full_name
+    return usernames, names
+
+
+def step_votes(session: Session, cases: Sequence[Case]) -> dict[int, list[Vote]]:
+    """The votes cast at each case's current step, one query."""
+    out: dict[int, list[Vote]] = {c.id: [] for c in cases}
+    if out:
+        steps = {c.id: c.step_no for c in cases}
+        for vote in session.scalars(select(Vote).where(Vote.case_id.in_(steps)).order_by(Vote.id)):
+            if vote.step_no == steps[vote.case_id]:
+                out[vote.case_id].append(vote)
+    return out

@@ -1,0 +1,199 @@
+"""What the use cases return: plain frozen data, ready for a page, a JSON body or a terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from engine.domain.definitions.model import FieldDef
+from engine.domain.roles import role_label
+
+__all__ = [
+    "ActResult",
+    "ActionOption",
+    "AttachmentView",
+    "CaseSummary",
+    "CaseView",
+    "DinasRow",
+    "EventView",
+    "FormInput",
+    "IssuedView",
+    "Membership",
+    "User",
+]
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """One action from the current state, as seen by one person."""
+
+    id: str
+    label: str
+    kind: str
+    to: str
+    allowed: bool
+    reason: str | None
+    role: str | None
+    votes: int
+    needed: int
+    requires: list[str]
+    checks: list[str]
+    requires_comment: bool
+    sets: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One logged step of a case's timeline."""
+
+    seq: int
+    at: datetime
+    action: str
+    kind: str
+    from_state: str
+    to_state: str
+    actor: str
+    actor_name: str
+    role: str
+    comment: str | None
+    checks: list[str]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """A line of a case list."""
+
+    number: str
+    coop: str
+    workflow: str
+    title: str
+    state: str
+    status: str
+    final: bool
+    since: datetime
+    due: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """One input of the step form: a field the person's allowed actions may set, with its value."""
+
+    name: str
+    spec: FieldDef
+    value: Any
+    shown: str
+    options: list[str]
+    required: bool
+
+
+class AttachmentView(NamedTuple):
+    """A file attached to a case."""
+
+    field: str
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class IssuedView:
+    """A document issued about a case (from the register of issued documents)."""
+
+    number: str
+    title: str
+    issued_at: datetime
+    pages: int
+    sha256: str
+
+
+@dataclass
+class CaseView:
+    """Everything a case page shows: where it is, what to do, who may do what."""
+
+    summary: CaseSummary
+    definition_ref: str
+    guidance: str | None
+    checklist: list[tuple[str, str]]
+    mutu_baku: dict[str, str] | None
+    fields: list[tuple[str, str, str]]
+    options: list[ActionOption] = field(default_factory=list)
+    history: list[EventView] = field(default_factory=list)
+    votes: dict[str, list[str]] = field(default_factory=dict)
+    step_no: int = 0
+    state_titles: dict[str, str] = field(default_factory=dict)
+    inputs: list[FormInput] = field(default_factory=list)
+    files: list[AttachmentView] = field(default_factory=list)
+    issued: list[IssuedView] = field(default_factory=list)
+    decided: bool = False
+
+
+@dataclass(frozen=True)
+class ActResult:
+    """What an action did."""
+
+    number: str
+    action: str
+    from_state: str
+    to_state: str
+    state_title: str
+    fired: bool
+    votes: int
+    needed: int
+    seq: int
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A cooperative a person serves, with the roles held today."""
+
+    slug: str
+    name: str
+    city: str | None
+    roles: frozenset[str]
+
+    @property
+    def labels(self) -> str:
+        """Roles as people read them."""
+        hidden = {"pengurus"} if self.roles - {"pengurus", "anggota"} else set()
+        return ", ".join(sorted(role_label(r) for r in self.roles - hidden))
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person and where they may look."""
+
+    id: int
+    username: str
+    full_name: str
+    memberships: tuple[Membership, ...] = field(default=())
+
+    def membership(self, slug: str) -> Membership | None:
+        """Membership in one cooperative (None = no access)."""
+        return next((m for m in self.memberships if m.slug == slug), None)
+
+    def holds(self, slug: str, *roles: str) -> bool:
+        """Holds any of these roles in that cooperative today."""
+        member = self.membership(slug)
+        return bool(member and member.roles & set(roles))
+
+    @property
+    def is_dinas(self) -> bool:
+        """An officer of the Dinas for at least one cooperative."""
+        return any("dinas" in m.roles for m in self.memberships)
+
+
+@dataclass(frozen=True)
+class DinasRow:
+    """One cooperative on the Dinas overview."""
+
+    slug: str
+    name: str
+    rk_rapb: str
+    rat: str
+    open_cases: int
+    overdue: int
+    trail_ok: bool
+    trail_size: int
