@@ -27,7 +27,7 @@ def test_the_wheel_ships_workflows_templates_and_migrations(wheel: Path) -> None
     names = zipfile.ZipFile(wheel).namelist()
     assert "engine/_data/workflows/pengeluaran_kas.yaml" in names
     assert "engine/_data/workflows/tatakelola-workflow.schema.json" in names
-    assert any(n.startswith("engine/store/migrations/versions/0001") for n in names)
+    assert any(n.startswith("engine/adapters/store/migrations/versions/0001") for n in names)
     assert "engine/demo/kkmp_sentanan.yaml" in names
     assert "engine/_data/sop_templates/README.md" in names
 
