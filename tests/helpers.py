@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 from engine.services import Services
@@ -26,3 +28,11 @@ def submitted_kas(services: Services, amount: int | str, nota: Path, *, by: str 
     number = start_kas(services, amount, nota, by=by)
     services.act(number, "ajukan", by, checks=KAS_DRAFT_CHECKS)
     return number
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 greyscale PNG (signature, IHDR, IDAT, IEND)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))

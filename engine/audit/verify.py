@@ -23,7 +23,7 @@ from engine.adapters.store.models import (
     DefinitionRecord,
     SigningKey,
 )
-from engine.audit.core.merkle import CompactRange, leaf_hash
+from engine.audit.core.merkle import EMPTY_ROOT, CompactRange, leaf_hash
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, verify_note
 from engine.audit.entry import canonical, comment_hash, sha256_hex
@@ -93,6 +93,10 @@ def verify_log(session: Session, coop: Cooperative) -> VerifyReport:
     by_size: dict[int, list[Checkpoint]] = {}
     for cp in checkpoints:
         by_size.setdefault(cp.size, []).append(cp)
+    for cp in by_size.get(0, []):  # signed when an empty log is exported: its root is SHA-256 of ""
+        bad = _check_checkpoint(cp, coop, EMPTY_ROOT, keys)
+        if bad:
+            report.findings.append(Finding(0, None, bad))
     tree = CompactRange()
     good_size = 0  # largest size whose root matched a checkpoint
     for position, entry in enumerate(entries, start=1):

@@ -40,7 +40,8 @@ def audit_verify(ctx: typer.Context, coop: CoopOpt = None) -> None:
     bad = 0
     for report in reports:
         if report.ok:
-            out.print(f"[green]✔[/] {report.coop}: jejak persetujuan utuh — {report.size} catatan, "
+            entries = f"{report.size} catatan" if report.size else "belum ada catatan"
+            out.print(f"[green]✔[/] {report.coop}: jejak persetujuan utuh — {entries}, "
                       f"{report.checkpoints} checkpoint bertanda tangan sah, akar {report.root[:32]}")
         else:
             bad += 1
@@ -136,9 +137,7 @@ def audit_verify_export(
     except AuditIntegrityError as exc:
         out.print(f"[red]✘ TIDAK UTUH:[/] {escape(exc.message)}")
         raise ChecksFailedError(f"Bundel {bundle} tidak utuh.") from None
-    extra = f"; konsisten dengan checkpoint lama ukuran {summary['since']}" if "since" in summary else ""
-    out.print(f"[green]✔ UTUH:[/] {summary['coop']}: {summary['size']} catatan, {summary['checkpoints']} "
-              f"checkpoint sah, akar {summary['root']}{extra}")
+    out.print(f"[green]✔ UTUH:[/] {escape(summary['verdict'])}")
 
 
 @audit_app.command("prove")

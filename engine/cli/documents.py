@@ -162,9 +162,11 @@ def doc_audit_report(
 def _verification(cli: CliContext, data: bytes, db: str | None, offline: bool) -> tuple[PdfVerification, bool]:
     """Check a PDF; against ``--db``, else the configured database, unless offline or none is named."""
     if offline or not (db or cli.db_configured):
+        from zoneinfo import ZoneInfo
+
         from engine.services.documents import verify_pdf
 
-        return verify_pdf(data), False
+        return verify_pdf(data, tz=ZoneInfo(cli.settings.timezone)), False
     services = cli.services if not db else cli.services_for(cli.settings.model_copy(update={"db_url": db}))
     return services.documents.verify(data), True
 

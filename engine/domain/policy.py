@@ -1,6 +1,7 @@
 """Who may take which action now, and why not: enforced in this one place, over facts already loaded.
 
-Rules, in order: the actor holds one of the action's roles in the cooperative on that day
+Rules, in order: a draft (the first step) belongs to the person who started the case; the
+actor holds one of the action's roles in the cooperative on that day
 (terms of office); segregation of duties (the submitter and earlier deciders cannot approve,
 no administrator bypass); a voter votes once per quorum. Guards, required data and
 checklists are checked with :func:`missing_requirements`, because they depend on the values
@@ -74,6 +75,8 @@ class CaseFacts(Protocol):
 
     @property
     def created_by(self) -> int: ...
+    @property
+    def state(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,9 @@ def excluded_by_segregation(definition: Definition, action: Action, case: CaseFa
                     why = f"Anda sudah memutuskan pada langkah '{event.action}', jadi tidak dapat menyetujui lagi."
                 out.setdefault(event.actor_id, why)
         out.setdefault(case.created_by, "Anda yang membuat pengajuan ini, jadi tidak dapat menyetujuinya sendiri.")
+    starts = {a.id for a in definition.actions_from(definition.initial_state) if a.kind == "submit"}
+    if explicit & starts:  # the maker counts as a submitter, whoever pressed the button
+        out.setdefault(case.created_by, f"Anda yang membuat kasus ini, jadi tidak dapat '{action.display}' sendiri.")
     return out
 
 
@@ -189,6 +195,9 @@ def who_may(
 
     ``voted`` maps each person who already voted at the case's current step to the action they voted.
     """
+    if case.state == definition.initial_state and person_id != case.created_by:
+        return Eligibility(False, reason="Draf ini milik pembuatnya: hanya dia yang dapat mengubah, mengajukan "
+                                         "atau membatalkannya.", rule="pemilik_draf")
     held = roster.roles_on(person_id, day)
     roles = [r for r in action.roles if r in held]
     if not roles:

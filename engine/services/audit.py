@@ -86,10 +86,15 @@ class AuditService:
         return opened
 
     def export(self, coop_slug: str, directory: Path) -> dict[str, Any]:
-        """Write the pengawas' export bundle."""
+        """Write the pengawas' export bundle (signing a checkpoint of the empty log if there is none yet)."""
         self.ctx.db.require_schema()
         with self.ctx.db.session() as session:
-            return export_bundle(session, self.ctx.coop(session, coop_slug), directory)
+            coop = self.ctx.coop(session, coop_slug)
+            if latest_checkpoint(session, coop) is None:
+                # A log with no entry has no checkpoint yet: sign one of size 0 (root = SHA-256 of ""), so the
+                # bundle carries the installation's verifier key and a signed proof that the log is empty.
+                checkpoint_now(session, coop, self.ctx.signer, self.ctx.clock())
+            return export_bundle(session, coop, directory)
 
     def prove_case(self, number: str, coop_slug: str | None = None) -> list[EntryProof]:
         """Inclusion proofs of a case's decisions against the latest checkpoint."""

@@ -35,6 +35,25 @@ def test_export_then_verify_offline_and_from_the_cli(demo_dir: Path, tmp_path: P
     no_traceback(bad)
 
 
+def test_an_empty_log_exports_and_verifies_the_same_from_the_cli_and_verify_py(demo_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    copy = copy_demo(demo_dir, tmp_path)
+    env = {"TATAKELOLA_KEY": str(copy / "tatakelola-signing.key")}
+    bundle = tmp_path / "kosong"
+    exported = run("--db", demo_db(copy), "audit", "export", "--coop", "kkmp-kranggan", "-o", str(bundle), env=env)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    cli = run("audit", "verify-export", str(bundle))
+    standalone = subprocess.run([sys.executable, "-I", str(bundle / "verify.py"), str(bundle)],
+                                capture_output=True, text=True)
+    assert cli.returncode == 0 and standalone.returncode == 0, cli.stdout + standalone.stdout
+    assert standalone.stdout.startswith("UTUH: kkmp-kranggan: 0 catatan (log masih kosong)")
+    assert cli.stdout.strip() == "✔ " + standalone.stdout.strip()
+    verified = run("--db", demo_db(copy), "audit", "verify", "--coop", "kkmp-kranggan", env=env)
+    assert verified.returncode == 0 and "jejak persetujuan utuh — belum ada catatan, 1 checkpoint" in verified.stdout
+
+
 def test_prove_gives_verifiable_inclusion_proofs(demo_dir: Path) -> None:
     from engine.audit.core.merkle import verify_inclusion
     from engine.audit.core.note import Checkpoint, parse_verifier_key, verify_note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -11,9 +12,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from engine.adapters.store.models import SigningKey
+from engine.audit.core.note import parse_verifier_key
 from engine.audit.core.offline import BundleProblem, verify_bundle
 from engine.audit.entry import canonical
+from engine.demo import DEMO_CITY
 from engine.services import Services
 from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
 
@@ -217,3 +222,61 @@ def test_the_verifier_runs_in_a_fresh_virtualenv_holding_only_cryptography(bundl
     result = subprocess.run([str(venv / "bin" / "python"), "-I", str(out / "verify.py"), str(out)],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_empty_log_exports_a_signed_proof_that_it_is_empty(services: Services, tmp_path: Path) -> None:
+    """A cooperative with no cases: the bundle carries the installation's key and a size-0 checkpoint, and
+    ``verify.py``, ``audit verify-export`` (check_bundle) and the database verifier all say intact, 0 entries."""
+    from engine.audit.core.merkle import EMPTY_ROOT
+    from engine.audit.core.note import Checkpoint, verify_note
+    from engine.errors import AuditIntegrityError
+    from engine.services.audit import check_bundle
+
+    services.import_org(DEMO_CITY)
+    out = tmp_path / "kosong"
+    manifest = services.export("kkmp-kranggan", out)
+    assert manifest["entries"] == 0 and manifest["checkpoints"] == 1
+    key = (out / "verifier-key.txt").read_text(encoding="utf-8").strip()
+    with services.db.session() as session:
+        assert key in session.scalars(select(SigningKey.verifier_key)).all()
+    note = (out / "checkpoints.txt").read_text(encoding="utf-8")
+    checkpoint = Checkpoint.parse_body(verify_note(note, *parse_verifier_key(key)))
+    assert (checkpoint.origin, checkpoint.size, checkpoint.root) == ("tatakelola/kkmp-kranggan", 0, EMPTY_ROOT)
+
+    summary = check_bundle(out)
+    assert summary["size"] == 0 and summary["root"] == hashlib.sha256(b"").hexdigest()
+    standalone = subprocess.run([sys.executable, "-I", str(out / "verify.py"), str(out)],
+                                capture_output=True, text=True, cwd=tmp_path)
+    assert standalone.returncode == 0, standalone.stdout + standalone.stderr
+    assert standalone.stdout.startswith("UTUH: kkmp-kranggan: 0 catatan (log masih kosong), 1 checkpoint sah")
+    assert standalone.stdout.strip() == f"UTUH: {summary['verdict']}"
+    [report] = services.verify("kkmp-kranggan")
+    assert report.ok and report.size == 0 and report.checkpoints == 1
+
+    again = services.export("kkmp-kranggan", tmp_path / "lagi")  # the same checkpoint is reused
+    assert again["checkpoints"] == 1 and again["latest_checkpoint"] == manifest["latest_checkpoint"]
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from engine.audit.core.note import verifier_key_string
+
+    stranger = verifier_key_string("tatakelola", Ed25519PrivateKey.generate().public_key())
+    (out / "verifier-key.txt").write_text(stranger + "\n", encoding="utf-8")
+    with pytest.raises(AuditIntegrityError, match="tanda tangan atau isi tidak sah"):
+        check_bundle(out)
+    tampered = subprocess.run([sys.executable, "-I", str(out / "verify.py"), str(out)],
+                              capture_output=True, text=True, cwd=tmp_path)
+    assert tampered.returncode == 1 and tampered.stdout.startswith("TIDAK UTUH: checkpoint ke-1")
+
+
+def test_an_empty_bundle_without_its_checkpoint_or_with_a_forged_entry_is_not_intact(
+        services: Services, tmp_path: Path) -> None:
+    services.import_org(DEMO_CITY)
+    out = tmp_path / "kosong"
+    services.export("kkmp-kranggan", out)
+    good = {name: (out / name).read_text(encoding="utf-8") for name in FILES}
+    with pytest.raises(BundleProblem, match="tidak ada checkpoint"):
+        check(tmp_path / "a", {**good, "checkpoints.txt": ""})
+    forged = canonical({"v": 1, "coop": "kkmp-kranggan", "seq": 1, "time": "2026-11-24T03:00:00Z"}).decode()
+    with pytest.raises(BundleProblem, match="checkpoint terakhir mencakup 0 catatan, bundel memuat 1"):
+        check(tmp_path / "b", {**good, "entries.jsonl": forged + "\n"})

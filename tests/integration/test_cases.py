@@ -284,7 +284,7 @@ def test_attachments_over_the_limit_or_of_the_wrong_type_are_refused(services: S
     with pytest.raises(ValidationError, match="berkas terlalu besar"):
         start_kas(services, 100_000, big)
     with pytest.raises(ValidationError, match=r"jenis berkas \.exe tidak diterima"):
-        start_kas(services, 100_000, files("nota.exe"))
+        start_kas(services, 100_000, files("nota.exe", b"MZ\x90\x00\x03\x00\x00\x00"))  # a real DOS/PE header
     assert services.list_cases(COOP) == [] and audit_size(services) == 0
 
 

@@ -17,6 +17,7 @@ from engine.domain.definitions import (
     lint_many,
     load_definition_text,
 )
+from engine.domain.definitions.loader import definition_hash
 from engine.domain.definitions.schema import json_schema_text
 from engine.errors import DefinitionError
 
@@ -216,3 +217,31 @@ def test_every_shipped_workflow_validates_against_the_json_schema() -> None:
 
 def test_guards_reading_hidden_attributes_are_linted() -> None:
     assert "atribut tersembunyi '__class__'" in guard_names("keperluan.__class__").other
+
+
+def test_a_path_on_which_one_person_approves_alone_is_flagged() -> None:
+    solo = MINIMAL.replace("kind: approve, from: menunggu", "kind: verify, from: menunggu").replace(
+        "roles: [ketua], when", "roles: [bendahara, ketua], when")
+    [problem] = lint_text(solo)
+    assert "satu orang dapat membawa kasus sampai 'selesai' sendirian (ajukan → setujui)" in problem
+
+
+def test_a_side_path_around_the_approval_is_flagged_on_its_own_line() -> None:
+    side = MINIMAL + "  - {id: bayar_langsung, kind: verify, from: menunggu, to: selesai, roles: [bendahara]}\n"
+    [problem] = lint_text(side)
+    assert problem.startswith("w.yaml:29:5:") and "(ajukan → bayar_langsung)" in problem
+
+
+def test_a_check_by_another_person_closes_the_solo_path() -> None:
+    for guarded in ("roles: [bendahara, ketua], not_by: [ajukan]", "roles: [bendahara, ketua], quorum: {count: 2}"):
+        side = MINIMAL + f"  - {{id: periksa, kind: verify, from: menunggu, to: selesai, {guarded}}}\n"
+        assert lint_text(side) == [], guarded
+
+
+def test_every_procedure_lets_the_maker_cancel_a_draft_without_changing_its_hash() -> None:
+    loaded = load_definition_text(MINIMAL, "w.yaml")
+    cancel = [a for a in loaded.definition.actions if a.kind == "cancel"]
+    assert [(a.from_, a.to, a.requires_comment) for a in cancel] == [(["draf"], "dibatalkan", True)]
+    assert loaded.definition.states["dibatalkan"].final
+    assert "dibatalkan" not in loaded.as_written.states
+    assert loaded.sha256 == definition_hash(loaded.as_written)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.adapters.store.models import AuditEntry, Case
+from engine.adapters.store.models import Attachment, AuditEntry, Case
 from engine.services import Services
-from tests.helpers import COOP
+from tests.helpers import COOP, tiny_png
 
 
 def audit_size(services: Services) -> int:
@@ -69,6 +69,32 @@ def test_a_wrong_file_type_is_refused(as_user, web_services: Services) -> None:
     assert audit_size(web_services) == before
 
 
+def test_a_text_file_named_pdf_is_refused_by_its_content(as_user, web_services: Services) -> None:
+    fajar, number = draft(as_user, web_services)
+    before = audit_size(web_services)
+    response = submit(fajar, number, GOOD, {"a.nota": ("nota.pdf", b"ini bukan PDF\n", "application/pdf")})
+    assert response.status_code == 422
+    assert "jenis berkas teks biasa tidak diterima" in response.text and 'id="e.nota"' in response.text
+    assert "yang diterima: pdf, jpg, jpeg, png" in response.text
+    assert audit_size(web_services) == before and web_services.show(number, None).summary.state == "draf"
+    with web_services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_a_png_named_pdf_is_kept_as_a_png(as_user, web_services: Services) -> None:
+    fajar, number = draft(as_user, web_services)
+    response = submit(fajar, number, GOOD, {"a.nota": ("foto.pdf", tiny_png(), "application/pdf")})
+    assert response.status_code == 200 and "Menunggu verifikasi bendahara" in response.text
+    assert "foto.png" in response.text and "foto.pdf" not in response.text
+    sha = next(v for n, _, v in web_services.show(number, None).fields if n == "nota")
+    assert "foto.png" in sha
+    with web_services.db.session() as session:
+        row = session.scalars(select(Attachment)).one()
+    download = fajar.client.get(f"/k/{COOP}/kasus/{number}/lampiran/{row.sha256}")
+    assert download.status_code == 200 and download.headers["content-type"] == "image/png"
+    assert download.content == tiny_png()
+
+
 def test_a_file_over_the_fields_limit_is_refused(as_user, web_services: Services) -> None:
     fajar, number = draft(as_user, web_services)
     big = {"a.nota": ("besar.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024), "application/pdf")}
@@ -127,3 +153,15 @@ def test_the_interface_has_an_english_catalogue(as_user) -> None:
     sri.client.get("/bahasa/en?next=/tugas")
     page = sri.client.get("/tugas").text
     assert 'lang="en"' in page and "My tasks" in page
+
+
+def test_a_draft_cannot_be_taken_over_from_the_web(as_user, web_services: Services) -> None:
+    _, theirs = draft(as_user, web_services)  # the manajer's draft
+    entries = audit_size(web_services)
+    sri = as_user("sri")
+    taken = submit(sri, theirs, {**GOOD, "penerima": "Sri Handayani", "jumlah": "4.900.000"}, NOTA,
+                   action="ajukan_ke_ketua")
+    assert taken.status_code == 403 and "Draf ini milik pembuatnya" in taken.text
+    assert audit_size(web_services) == entries
+    page = sri.client.get(f"/k/{COOP}/kasus/{theirs}")
+    assert page.status_code == 200 and 'value="batalkan_draf"' not in page.text  # no button for her

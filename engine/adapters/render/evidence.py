@@ -82,7 +82,7 @@ class DefinitionEvidence:
     @classmethod
     def of(cls, loaded: LoadedDefinition) -> DefinitionEvidence:
         """Canonical JSON (RFC 8785) of the definition; its SHA-256 is the definition hash."""
-        payload = loaded.definition.model_dump(mode="json", by_alias=True)
+        payload = loaded.as_written.model_dump(mode="json", by_alias=True)
         return cls(loaded.definition.ref, loaded.sha256, bytes(rfc8785.dumps(payload)))
 
 

@@ -208,7 +208,7 @@ def _quorum_note(action: Action, settings: Mapping[str, Any]) -> str | None:
 
 
 def _success_finals(d: Definition) -> list[str]:
-    reached = {a.to for a in d.actions if a.kind != "reject" and d.states[a.to].final}
+    reached = {a.to for a in d.actions if a.kind not in ("reject", "cancel") and d.states[a.to].final}
     return [s for s, state in d.states.items() if s in reached]
 
 

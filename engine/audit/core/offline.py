@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 # --- engine imports (stripped when building the standalone verify.py) ---
-from engine.audit.core.merkle import CompactRange, consistency_proof, leaf_hash, verify_consistency
+from engine.audit.core.merkle import EMPTY_ROOT, CompactRange, consistency_proof, leaf_hash, verify_consistency
 from engine.audit.core.note import Checkpoint, NoteError, parse_verifier_key, verify_note
 
 # --- end engine imports ---
 
-__all__ = ["BundleProblem", "main", "verify_bundle"]
+__all__ = ["BundleProblem", "describe", "main", "verify_bundle"]
 
 
 class BundleProblem(Exception):
@@ -119,7 +119,8 @@ def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, An
         if checkpoint.size > len(leaves):
             raise BundleProblem(f"log terpotong: checkpoint ke-{index} mencakup {checkpoint.size} catatan, "
                                 f"bundel hanya memuat {len(leaves)}")
-        if checkpoint.size and roots[checkpoint.size] != checkpoint.root:
+        # An empty log has a root too: SHA-256 of the empty string (RFC 6962), signed like any other.
+        if (roots[checkpoint.size] if checkpoint.size else EMPTY_ROOT) != checkpoint.root:
             raise BundleProblem(f"akar Merkle ukuran {checkpoint.size} tidak cocok dengan checkpoint ke-{index} "
                                 f"(ada catatan yang berubah pada atau sebelum #{checkpoint.size})")
         latest = max(latest, checkpoint.size)
@@ -127,19 +128,30 @@ def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, An
         raise BundleProblem(f"checkpoint terakhir mencakup {latest} catatan, bundel memuat {len(leaves)}")
 
     summary: dict[str, Any] = {"coop": manifest.get("coop"), "size": len(leaves),
-                               "root": roots[len(leaves)].hex() if leaves else "", "checkpoints": len(notes)}
+                               "root": (roots[len(leaves)] if leaves else EMPTY_ROOT).hex(), "checkpoints": len(notes)}
     if since is not None:
         old = _check_note(since, key_name, public_key, origin, "checkpoint lama (--since)")
         if old.size > len(leaves):
             raise BundleProblem(f"checkpoint lama mencakup {old.size} catatan, bundel hanya {len(leaves)}: "
                                 "log dipotong sejak pemeriksaan terakhir")
+        if not old.size and old.root != EMPTY_ROOT:
+            raise BundleProblem("checkpoint lama ukuran 0 memuat akar yang bukan akar log kosong")
         if old.size:
             proof = consistency_proof(leaves, old.size)
             if not verify_consistency(old.size, len(leaves), old.root, roots[len(leaves)], proof):
                 raise BundleProblem(f"log tidak konsisten dengan checkpoint lama ukuran {old.size}: "
                                     "riwayat sebelum pemeriksaan terakhir telah diubah")
         summary["since"] = old.size
+    summary["verdict"] = describe(summary)
     return summary
+
+
+def describe(summary: dict[str, Any]) -> str:
+    """The one line both verifiers print after "UTUH:" (verify.py and ``tatakelola audit verify-export``)."""
+    size = summary["size"]
+    entries = f"{size} catatan" if size else "0 catatan (log masih kosong)"
+    extra = f"; konsisten dengan checkpoint lama ukuran {summary['since']}" if "since" in summary else ""
+    return f"{summary['coop']}: {entries}, {summary['checkpoints']} checkpoint sah, akar {summary['root']}{extra}"
 
 
 def _check_note(note: str, key_name: str, public_key: Any, origin: str | None, what: str) -> Checkpoint:
@@ -166,9 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     except BundleProblem as exc:
         print(f"TIDAK UTUH: {exc}")
         return 1
-    extra = f"; konsisten dengan checkpoint lama ukuran {summary['since']}" if "since" in summary else ""
-    print(f"UTUH: {summary['coop']}: {summary['size']} catatan, {summary['checkpoints']} checkpoint sah, "
-          f"akar {summary['root']}{extra}")
+    print(f"UTUH: {summary['verdict']}")
     return 0
 
 

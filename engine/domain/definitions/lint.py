@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from engine.domain.definitions.expr import GuardError, guard_names
 from engine.domain.definitions.loader import LoadedDefinition
-from engine.domain.definitions.model import Action
+from engine.domain.definitions.model import FORWARD_KINDS, Action
 from engine.domain.roles import ROLES
 from engine.errors import Problem
 
@@ -19,7 +19,7 @@ __all__ = ["lint_definition", "lint_many"]
 
 def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
     """Return every finding for one definition (empty when clean)."""
-    d = loaded.definition
+    d = loaded.as_written
     out: list[Problem] = []
     p = loaded.problem
 
@@ -62,7 +62,7 @@ def _lint_action(
     action_ids: set[str],
     seen_pairs: dict[tuple[str, str], int],
 ) -> list[Problem]:
-    d = loaded.definition
+    d = loaded.as_written
     out: list[Problem] = []
 
     def p(message: str, *loc: str | int) -> None:
@@ -121,7 +121,7 @@ def _lint_action(
 
 
 def _lint_quorum(loaded: LoadedDefinition, index: int, action: Action) -> list[Problem]:
-    d = loaded.definition
+    d = loaded.as_written
     quorum = action.quorum
     assert quorum is not None
     out: list[Problem] = []
@@ -153,7 +153,7 @@ def _lint_quorum(loaded: LoadedDefinition, index: int, action: Action) -> list[P
 
 
 def _impossible_by_segregation(loaded: LoadedDefinition, action: Action) -> bool:
-    d = loaded.definition
+    d = loaded.as_written
     if not action.not_by:
         return False
     excluded_roles: set[str] = set()
@@ -166,7 +166,7 @@ def _impossible_by_segregation(loaded: LoadedDefinition, action: Action) -> bool
 
 
 def _lint_graph(loaded: LoadedDefinition) -> list[Problem]:
-    d = loaded.definition
+    d = loaded.as_written
     out: list[Problem] = []
     start = d.initial_state
     if start not in d.states:
@@ -190,7 +190,45 @@ def _lint_graph(loaded: LoadedDefinition) -> list[Problem]:
         if not state.final and not edges[state_id]:
             out.append(loaded.problem(f"status '{state_id}' bukan status akhir tetapi tidak punya "
                                       "aksi keluar (buntu)", "states", state_id))
+    out += _lint_solo_path(loaded)
     return out
+
+
+def _needs_another_person(action: Action, taken: frozenset[str], starts: set[str]) -> bool:
+    """Whether the person who took ``taken`` (and made the case) is barred from ``action``."""
+    if action.kind == "approve":
+        return True  # the maker and every earlier decider are excluded
+    if action.quorum is not None and not (isinstance(action.quorum.count, int) and action.quorum.count == 1):
+        return True  # two or more distinct people (a quorum from a setting counts as more than one)
+    return bool(set(action.not_by) & (taken | starts))
+
+
+def _lint_solo_path(loaded: LoadedDefinition) -> list[Problem]:
+    """A path on which one person alone could bring the case to a successful end."""
+    d = loaded.as_written
+    start = d.initial_state
+    starts = {a.id for a in d.actions_from(start) if a.kind == "submit"}
+    seen: set[tuple[str, frozenset[str]]] = set()
+    queue: deque[tuple[str, frozenset[str], tuple[int, ...]]] = deque([(start, frozenset(), ())])
+    while queue and len(seen) < 20_000:
+        state, taken, path = queue.popleft()
+        if (state, taken) in seen:
+            continue
+        seen.add((state, taken))
+        for index, action in enumerate(d.actions):
+            if state not in action.from_ or action.to not in d.states or action.kind in ("reject", "cancel"):
+                continue
+            if _needs_another_person(action, taken, starts):
+                continue
+            steps = (*path, index)
+            if d.states[action.to].final and action.kind in FORWARD_KINDS:
+                route = " → ".join(d.actions[i].id for i in steps)
+                return [loaded.problem(
+                    f"satu orang dapat membawa kasus sampai '{action.to}' sendirian ({route}): tambahkan langkah "
+                    "persetujuan (kind: approve), kuorum, atau not_by agar diperiksa orang lain",
+                    "actions", index)]
+            queue.append((action.to, taken | {action.id}, steps))
+    return []
 
 
 def lint_many(loaded: Iterable[LoadedDefinition]) -> list[Problem]:

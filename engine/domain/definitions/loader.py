@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from engine.domain.definitions.model import Definition
+from engine.domain.definitions.model import Definition, with_draft_cancel
 from engine.errors import DefinitionError, Problem
 
 __all__ = [
@@ -34,13 +34,23 @@ _MAX_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class LoadedDefinition:
-    """A validated definition with its source, content hash and (lazily) its YAML positions."""
+    """A validated definition with its source, content hash and (lazily) its YAML positions.
+
+    ``definition`` is the procedure as the engine runs it (the file plus the engine's own rules,
+    such as cancelling a draft); ``declared`` is the file as written, which the hash covers.
+    """
 
     definition: Definition
     source: str
     sha256: str
     path: str
+    declared: Definition | None = None
     _tree: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def as_written(self) -> Definition:
+        """The definition exactly as the file states it (what ``sha256`` is the hash of)."""
+        return self.declared or self.definition
 
     @property
     def tree(self) -> Any:
@@ -152,7 +162,7 @@ def _load_cached(text: str, path: str) -> LoadedDefinition:
         definition = Definition.model_validate(data)
     except PydanticValidationError as exc:
         raise DefinitionError(located_problems(parse_yaml(text, path), exc, path)) from None
-    return LoadedDefinition(definition, text, definition_hash(definition), path)
+    return LoadedDefinition(with_draft_cancel(definition), text, definition_hash(definition), path, definition)
 
 
 def _fast_load(text: str, path: str) -> dict[str, Any]:

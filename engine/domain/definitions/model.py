@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "CANCELLED_STATE",
+    "CANCEL_ACTION",
+    "CHECKING_KINDS",
     "DECIDING_KINDS",
     "FORWARD_KINDS",
     "Action",
@@ -28,16 +31,22 @@ __all__ = [
     "SopIdentity",
     "State",
     "slugify",
+    "with_draft_cancel",
 ]
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 FieldType = Literal["text", "money", "date", "integer", "choice", "attachment"]
-ActionKind = Literal["submit", "verify", "approve", "reject", "return"]
+ActionKind = Literal["submit", "verify", "approve", "reject", "return", "cancel"]
 
 #: Kinds that move a case forward; they require the from-state's checklist by default.
 FORWARD_KINDS: frozenset[str] = frozenset({"submit", "verify", "approve"})
 #: Kinds whose actors count as having decided in a case (segregation of duties).
 DECIDING_KINDS: frozenset[str] = frozenset({"submit", "verify", "approve"})
+#: Kinds whose actor checks someone else's work: the maker of a case may never take them.
+CHECKING_KINDS: frozenset[str] = frozenset({"verify", "approve"})
+#: The engine's own way out of a draft, added to every procedure that does not define one.
+CANCEL_ACTION = "batalkan_draf"
+CANCELLED_STATE = "dibatalkan"
 
 
 def slugify(text: str) -> str:
@@ -307,3 +316,25 @@ class Definition(_Strict):
         if action.sets is None:
             return list(action.requires)
         return list(action.sets)
+
+
+def with_draft_cancel(definition: Definition) -> Definition:
+    """The procedure as the engine runs it: the draft's maker may always cancel it ("Batalkan draf").
+
+    Added to every definition that has no cancel action from its first step; the file (and its
+    hash) stay as written. The cancelled state is final and carries the reason on the trail.
+    """
+    initial = definition.initial_state
+    if any(a.kind == "cancel" for a in definition.actions_from(initial)):
+        return definition
+    state_id = CANCELLED_STATE
+    while state_id in definition.states and not definition.states[state_id].final:
+        state_id += "_draf"
+    states = dict(definition.states)
+    states.setdefault(state_id, State(title="Dibatalkan", status_label="Dibatalkan oleh pembuatnya", final=True,
+                                      guidance="Draf ini dibatalkan oleh pembuatnya; alasannya ada di riwayat."))
+    starters = list(dict.fromkeys(r for a in definition.actions_from(initial) for r in a.roles))
+    cancel = Action.model_validate({
+        "id": CANCEL_ACTION, "label": "Batalkan draf", "kind": "cancel", "from": [initial], "to": state_id,
+        "roles": starters, "checks": "none", "sets": [], "requires_comment": True})
+    return definition.model_copy(update={"states": states, "actions": [*definition.actions, cancel]})

@@ -21,7 +21,7 @@ from engine.errors import ValidationError
 __all__ = ["AuditView", "audit_number", "audit_view", "period_bounds"]
 
 _KIND_LABELS = {"start": "mulai", "submit": "ajukan", "verify": "verifikasi", "approve": "setujui",
-                "reject": "tolak", "return": "kembalikan"}
+                "reject": "tolak", "return": "kembalikan", "cancel": "batalkan"}
 
 
 def audit_number(start: date, end: date) -> str:

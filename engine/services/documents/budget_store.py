@@ -65,7 +65,7 @@ def budget_cases(session: Session, coop: Cooperative, year: int, pinned: Pinned)
         loaded = pinned(record)
         d = loaded.definition
         state = d.states[case.state]
-        success = {a.to for a in d.actions if a.kind != "reject" and d.states[a.to].final}
+        success = {a.to for a in d.actions if a.kind not in ("reject", "cancel") and d.states[a.to].final}
         out.append(BudgetCase(case, loaded, case.state in success, state.status_label or state.title))
     return out
 

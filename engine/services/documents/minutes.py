@@ -23,9 +23,10 @@ from engine.errors import ValidationError
 __all__ = ["MinutesView", "action_label", "minutes_number", "minutes_view"]
 
 _KIND_LABELS = {"start": "Dimulai", "submit": "Diajukan", "verify": "Diverifikasi", "approve": "Disetujui",
-                "reject": "Ditolak", "return": "Dikembalikan"}
+                "reject": "Ditolak", "return": "Dikembalikan", "cancel": "Dibatalkan"}
 _CAPTIONS = {"start": "Diajukan oleh", "submit": "Diajukan oleh", "verify": "Diverifikasi oleh",
-             "approve": "Disetujui oleh", "reject": "Ditolak oleh", "return": "Dikembalikan oleh"}
+             "approve": "Disetujui oleh", "reject": "Ditolak oleh", "return": "Dikembalikan oleh",
+             "cancel": "Dibatalkan oleh"}
 _DECISIONS = frozenset({"verify", "approve", "reject"})
 
 

@@ -327,7 +327,7 @@ class DocumentService:
 
     def verify(self, data: bytes, *, against_db: bool = True) -> PdfVerification:
         """Check an issued PDF offline, and against this database when ``against_db``."""
-        return verify_pdf(data, self._db if against_db else None)
+        return verify_pdf(data, self._db if against_db else None, self.ctx.tz)
 
 
 def example_data(year: int) -> BudgetData:

@@ -25,19 +25,19 @@ _CATEGORY_ORDER = {"kelembagaan": 0, "usaha": 1, "keuangan": 2, "pengawasan": 3}
 
 def sop_number(loaded: LoadedDefinition) -> str:
     """Document number of a printed SOP: its SOP number and definition version (``SOP-KEU-03-V1``)."""
-    d = loaded.definition
+    d = loaded.as_written
     return f"{d.sop.nomor}-V{d.version}"
 
 
 def sop_date(loaded: LoadedDefinition) -> date:
     """The latest of the SOP's dates (made, revised, effective)."""
-    s = loaded.definition.sop
+    s = loaded.as_written.sop
     return max(d for d in (s.tanggal_pembuatan, s.tanggal_revisi, s.tanggal_efektif) if d is not None)
 
 
 def sort_key(loaded: LoadedDefinition) -> tuple[int, str]:
     """Book order: by field (kelembagaan, usaha, keuangan, pengawasan), then SOP number."""
-    d = loaded.definition
+    d = loaded.as_written
     return _CATEGORY_ORDER.get(d.category, 9), d.sop.nomor
 
 
@@ -79,7 +79,7 @@ class SopView:
 
 def sop_view(session: Session | None, loaded: LoadedDefinition, coop: Cooperative | None) -> SopView:
     """Build the printable view of one definition (names of office holders when a cooperative is given)."""
-    d = loaded.definition
+    d = loaded.as_written
     s = d.sop
     coop_settings: dict[str, Any] = dict(coop.settings) if coop is not None else {}
     settings = resolved_settings(d, coop_settings)

@@ -9,7 +9,9 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -22,8 +24,12 @@ from engine.audit.core.merkle import CompactRange, leaf_hash, verify_inclusion
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, parse_verifier_key, verify_note
 from engine.audit.log import log_origin
+from engine.settings import Settings
 
 __all__ = ["Check", "PdfVerification", "verify_pdf"]
+
+#: The time zone dates are read in when the caller names none: the installation default (WIB).
+DEFAULT_TZ = ZoneInfo(str(Settings.model_fields["timezone"].default))
 
 
 @dataclass(frozen=True)
@@ -256,7 +262,7 @@ def _check_definitions(files: dict[str, bytes], manifest: dict[str, Any], result
 
 
 def _check_database(db: Database, data: bytes, manifest: dict[str, Any],
-                    log: tuple[list[str], NoteCheckpoint, str] | None, result: PdfVerification) -> None:
+                    log: tuple[list[str], NoteCheckpoint, str] | None, result: PdfVerification, tz: tzinfo) -> None:
     if not db.schema_is_current():
         result.bad("Basis data belum disiapkan atau versinya lama; tidak dapat dicocokkan.")
         return
@@ -269,7 +275,7 @@ def _check_database(db: Database, data: bytes, manifest: dict[str, Any],
                        "diterbitkan, atau bukan terbitan basis data ini.")
         else:
             result.good(f"SHA-256 berkas tercatat di basis data: {issued.number}, diterbitkan "
-                        f"{tanggal(as_utc(issued.issued_at).date())}.")
+                        f"{tanggal(as_utc(issued.issued_at).astimezone(tz).date())}.")
         if log is None:
             return
         lines, checkpoint, key = log
@@ -306,8 +312,9 @@ def _check_database(db: Database, data: bytes, manifest: dict[str, Any],
             result.good(f"Log di basis data sampai catatan #{checkpoint.size} cocok dengan checkpoint dokumen.")
 
 
-def verify_pdf(data: bytes, db: Database | None = None) -> PdfVerification:
-    """Verify an issued PDF; with ``db`` also check it against that database."""
+def verify_pdf(data: bytes, db: Database | None = None, tz: tzinfo = DEFAULT_TZ) -> PdfVerification:
+    """Verify an issued PDF; with ``db`` also check it against that database. Dates are told in ``tz``
+    (the cooperative's time zone, as the PDF prints them)."""
     result = PdfVerification()
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -326,5 +333,5 @@ def verify_pdf(data: bytes, db: Database | None = None) -> PdfVerification:
     log = _check_log(files, manifest, result)
     _check_definitions(files, manifest, result)
     if db is not None:
-        _check_database(db, data, manifest, log, result)
+        _check_database(db, data, manifest, log, result, tz)
     return result

@@ -23,7 +23,7 @@ def kas_sop(shared: Services) -> IssuedPdf:
 
 def test_the_identity_page_prints_every_identity_field(kas_sop: IssuedPdf, shared: Services) -> None:
     text = pdf_text(kas_sop.data)
-    sop = shared.registry.get("pengeluaran_kas").definition.sop
+    sop = shared.registry.get("pengeluaran_kas").as_written.sop
     for label in ("Nomor SOP", "Tanggal Pembuatan", "Tanggal Revisi", "Tanggal Efektif", "Disahkan oleh",
                   "Nama SOP", "Dasar Hukum", "Kualifikasi Pelaksana", "Keterkaitan", "Peralatan/Perlengkapan",
                   "Peringatan", "Pencatatan dan Pendataan"):
@@ -40,7 +40,7 @@ def test_the_identity_page_prints_every_identity_field(kas_sop: IssuedPdf, share
 
 def test_the_flowchart_has_a_swimlane_for_every_actor_and_the_mutu_baku(kas_sop: IssuedPdf,
                                                                         shared: Services) -> None:
-    d = shared.registry.get("pengeluaran_kas").definition
+    d = shared.registry.get("pengeluaran_kas").as_written
     text = pdf_text(kas_sop.data)
     for heading in ("No", "Kegiatan", "Pelaksana", "Mutu Baku", "Kelengkapan", "Waktu", "Output", "Keterangan"):
         assert heading in text
@@ -56,7 +56,7 @@ def test_the_flowchart_has_a_swimlane_for_every_actor_and_the_mutu_baku(kas_sop:
 
 
 def test_decisions_branch_and_long_procedures_continue_through_connectors(shared: Services) -> None:
-    d = shared.registry.get("pengeluaran_kas").definition
+    d = shared.registry.get("pengeluaran_kas").as_written
     chart = build_flowchart(d, resolved_settings(d, {}))
     decisions = [s for s in chart.steps if s.shape == "decision"]
     assert decisions, "verification and approval steps are decisions"

@@ -98,3 +98,18 @@ def test_an_entry_changed_in_the_database_after_issue_is_caught(docs: DocumentSe
 def test_a_file_that_is_not_an_issued_document_is_rejected(services: Services) -> None:
     ok, said = messages(b"%PDF-1.4\nnot really\n")
     assert not ok and ("bukan PDF" in said or "manifest.json tidak ada" in said)
+
+
+def test_the_issue_date_is_told_in_the_cooperatives_time_zone(services: Services, clock) -> None:
+    """Issued at 20.00 UTC on 29 November = 03.00 WIB on 30 November, the date the PDF itself prints."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    clock.now = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+    issued = services.documents.sop("pengeluaran_kas", "kkmp-sentanan")
+    said = " | ".join(c.message for c in services.documents.verify(issued.data).checks)
+    assert "diterbitkan 30 November 2026" in said and "29 November" not in said
+    _, offline_default = messages(issued.data, services)  # the module function defaults to WIB
+    assert "diterbitkan 30 November 2026" in offline_default
+    in_utc = verify_pdf(issued.data, services.db, ZoneInfo("UTC"))
+    assert any("diterbitkan 29 November 2026" in c.message for c in in_utc.checks)
