@@ -6,11 +6,12 @@ as overrides) and hand it down; nothing reads ``os.environ`` at import time or e
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from engine.errors import ConfigurationError
@@ -56,12 +57,30 @@ class Settings(BaseModel):
     max_workbook_mb: float = Field(default=5, gt=0, description="One uploaded RAPB/RK workbook.")
     web_secret: SecretStr | None = Field(
         default=None, description="Signs web session cookies; default: a file beside the signing key.")
-    session_hours: float = Field(default=8, gt=0, description="A web login lasts this long.")
-    login_attempts: int = Field(default=5, ge=1, description="Failed logins allowed per name/address per window.")
-    login_window_s: float = Field(default=300, gt=0)
+    session_hours: float = Field(default=8, gt=0, description="A web login lasts this long (then: log in again).")
+    login_attempts: int = Field(
+        default=5, ge=1,
+        description="Failed logins per name/address per window before each further attempt waits 2, 4, 8 … s.")
+    login_window_s: float = Field(default=300, gt=0, description="Failures are forgotten after this many seconds; "
+                                  "also the longest wait between attempts.")
+    password_min_length: int = Field(default=10, ge=8, description="Shortest web password a person may choose.")
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(), description="Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed; "
+                                "none by default: the address of a request is its TCP peer.")
     source_date_epoch: int | None = Field(
         default=None, ge=0,
         description="Reproducible documents: print this moment (Unix time) instead of the data's own date.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            try:
+                ipaddress.ip_network(address, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"'{address}' bukan alamat IP atau jaringan (mis. 10.0.0.5 atau 10.0.0.0/24)") from None
+        return value
 
     @model_validator(mode="after")
     def _request_holds_a_file(self) -> Settings:
@@ -84,6 +103,11 @@ class Settings(BaseModel):
             values["attachments_dir"] = Path(env["TATAKELOLA_ATTACHMENTS"])
         if env.get("TATAKELOLA_SECRET"):
             values["web_secret"] = env["TATAKELOLA_SECRET"]
+        if env.get("TATAKELOLA_SESSION_HOURS"):
+            values["session_hours"] = env["TATAKELOLA_SESSION_HOURS"]
+        if env.get("TATAKELOLA_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(
+                p.strip() for p in env["TATAKELOLA_TRUSTED_PROXIES"].split(",") if p.strip())
         epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
         if epoch.isdigit():
             values["source_date_epoch"] = int(epoch)

@@ -6,7 +6,7 @@ The web stack (FastAPI, uvicorn) and the demo are imported inside the commands o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,8 +14,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import cli_context
+from engine.settings import Settings
 
-__all__ = ["demo", "serve"]
+__all__ = ["demo", "proxy_options", "serve"]
 
 
 def demo(
@@ -35,6 +36,10 @@ def serve(
     demo_mode: Annotated[bool, typer.Option("--demo", help="Jalankan di atas koperasi demo.")] = False,
     directory: Annotated[Path, typer.Option("--dir", help="Folder demo untuk --demo.")] = Path("tatakelola-demo"),
     secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Cookie hanya lewat HTTPS.")] = False,
+    proxy: Annotated[list[str] | None, typer.Option(
+        "--proxy", metavar="ALAMAT",
+        help="Alamat IP (atau jaringan CIDR) reverse proxy yang X-Forwarded-For-nya dipercaya; boleh berulang. "
+             "Tanpa ini (dan tanpa TATAKELOLA_TRUSTED_PROXIES) alamat peminta adalah alamat koneksinya.")] = None,
 ) -> None:
     """Jalankan aplikasi web."""
     import uvicorn
@@ -42,6 +47,9 @@ def serve(
     from engine.web import create_app
 
     cli = cli_context(ctx)
+    proxies = cli.settings.trusted_proxies
+    if proxy:
+        proxies = Settings.from_env({}, trusted_proxies=tuple(proxy)).trusted_proxies  # validated like the variable
     if demo_mode:
         from engine.demo import demo_password, run_demo, set_demo_passwords
 
@@ -57,4 +65,15 @@ def serve(
         services.require_schema()
     cli.out.print(f"Tatakelola berjalan di http://{host}:{port}/ — tekan Ctrl+C untuk berhenti.")
     uvicorn.run(create_app(services.settings, services=services, secure_cookies=secure_cookies),
-                host=host, port=port, log_level="warning")
+                host=host, port=port, log_level="warning", **proxy_options(proxies))
+
+
+def proxy_options(proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's proxy settings: X-Forwarded-For/-Proto are believed only from the proxies named.
+
+    uvicorn by default believes them from 127.0.0.1, which would let anything on the server
+    machine pose as any address and slip past the per-address login throttle.
+    """
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(proxies)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import func, select
 
@@ -14,18 +17,21 @@ from engine.adapters.passwords import check_password, hash_password
 from engine.adapters.store.models import Case, Cooperative, DefinitionRecord, Person, RoleAssignment
 from engine.audit.keys import create_key_file
 from engine.audit.log import register_key
+from engine.domain.policy import Roster
 from engine.errors import (
     DefinitionChangedError,
     FieldProblem,
     LoginRefusedError,
+    LoginRequiredError,
     NotFoundError,
     TooManyAttemptsError,
     ValidationError,
 )
 from engine.services.context import Context
 from engine.services.organisation import ImportSummary, apply_org, load_org
+from engine.services.sessions import PASSWORD_CHANGED, PASSWORD_RESET, WebSessions
 
-__all__ = ["Accounts", "Admin", "LoginThrottle"]
+__all__ = ["Accounts", "Admin", "LoginThrottle", "wait_words"]
 
 
 class Admin:
@@ -84,12 +90,23 @@ class Admin:
 
 @dataclass
 class LoginThrottle:
-    """At most ``limit`` failed logins per key (username and address) per ``window`` seconds."""
+    """Failed logins per key (a user name, an address), with delays that grow instead of a lock-out.
+
+    Each failure is remembered for ``window`` seconds. Once a key has ``limit`` failures, every
+    further attempt must wait 2, 4, 8 … seconds after the latest failure (never more than
+    ``window``): a guesser gets a handful of tries per window while the real person, told how
+    long to wait, still gets in. A success clears only the keys the caller names (its own user
+    name), never an address: logging in to one's own account between guesses buys nothing.
+    """
 
     limit: int = 5
     window: float = 300.0
+    clock: Callable[[], float] = time.monotonic
     _failures: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    #: Forget keys without recent failures once this many are kept (bounded memory under a spray).
+    _SWEEP_AT: ClassVar[int] = 10_000
 
     def _recent(self, key: str, now: float) -> deque[float]:
         failures = self._failures.setdefault(key, deque())
@@ -97,46 +114,79 @@ class LoginThrottle:
             failures.popleft()
         return failures
 
+    def delay(self, failures: int) -> float:
+        """How long after the latest failure the next attempt must wait, given this many recent failures."""
+        if failures < self.limit:
+            return 0.0
+        return float(min(self.window, 2.0 ** min(failures - self.limit + 1, 62)))
+
     def blocked_for(self, *keys: str) -> int:
         """Seconds until another attempt is allowed (0 = allowed now)."""
-        now = time.monotonic()
+        now = self.clock()
+        waits = [0.0]
         with self._lock:
-            waits = [int(self.window - (now - f[0])) + 1 for k in keys
-                     if len(f := self._recent(k, now)) >= self.limit]
-        return max(waits, default=0)
+            for key in keys:
+                failures = self._recent(key, now)
+                if failures:
+                    waits.append(failures[-1] + self.delay(len(failures)) - now)
+                else:
+                    del self._failures[key]
+        return math.ceil(max(waits))
 
     def failed(self, *keys: str) -> None:
         """Record a failed attempt."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
+            if len(self._failures) >= self._SWEEP_AT:
+                for stale in [k for k, f in self._failures.items() if not f or now - f[-1] > self.window]:
+                    del self._failures[stale]
             for key in keys:
                 self._recent(key, now).append(now)
 
     def succeeded(self, *keys: str) -> None:
-        """Forget failures after a successful login."""
+        """Forget these keys' failures (the caller passes the user name's key only, never the address's)."""
         with self._lock:
             for key in keys:
                 self._failures.pop(key, None)
 
 
-class Accounts:
-    """Web logins: argon2id passwords, throttled attempts."""
+def wait_words(seconds: int) -> str:
+    """``8 detik`` / ``3 menit``."""
+    return f"{seconds} detik" if seconds < 60 else f"{math.ceil(seconds / 60)} menit"
 
-    def __init__(self, ctx: Context) -> None:
+
+class Accounts:
+    """Web logins: argon2id passwords that pass the policy, throttled attempts, sessions ended on change."""
+
+    def __init__(self, ctx: Context, sessions: WebSessions | None = None) -> None:
         self.ctx = ctx
+        self.sessions = sessions or WebSessions(ctx)
         self.throttle = LoginThrottle(ctx.settings.login_attempts, ctx.settings.login_window_s)
 
-    def set_password(self, username: str, password: str) -> None:
-        """Set a person's web password (argon2id)."""
+    def _hash(self, person: Person, password: str, *, check_strength: bool = True) -> str:
+        return hash_password(password, user_inputs=(person.username, person.full_name),
+                             min_length=self.ctx.settings.password_min_length, check_strength=check_strength)
+
+    def set_password(self, username: str, password: str, *, check_strength: bool = True) -> None:
+        """Set a person's web password (argon2id) and end every session of theirs.
+
+        ``check_strength=False`` is for the demo set-up only (see ``hash_password``).
+        """
         self.ctx.db.require_schema()
         with self.ctx.db.session() as session:
             person = session.scalar(select(Person).where(Person.username == username))
             if person is None:
                 raise NotFoundError(f"Pengguna '{username}' tidak ditemukan.")
-            person.password_hash = hash_password(password)
+            person.password_hash = self._hash(person, password, check_strength=check_strength)
+            self.sessions.revoke_all(session, person.id, PASSWORD_RESET)
 
-    def change_password(self, user_id: int, old: str, new: str, again: str) -> None:
-        """A signed-in person changes their own password; ValidationError says what is wrong."""
+    def change_password(self, user_id: int, old: str, new: str, again: str, *,
+                        session_token: str | None = None) -> str | None:
+        """A signed-in person changes their own password; ValidationError says what is wrong.
+
+        Every session of theirs ends, in the same unit of work; the one that made the change
+        (``session_token``) goes on under a fresh token, which is returned.
+        """
         with self.ctx.db.session() as session:
             person = session.get(Person, user_id)
             if person is None or not check_password(person.password_hash, old):
@@ -145,24 +195,35 @@ class Accounts:
             if new != again:
                 raise ValidationError([FieldProblem("Ulangi kata sandi", "berbeda dengan kata sandi baru", "ulang")],
                                       headline="Kata sandi baru dan ulangannya berbeda.")
-            person.password_hash = hash_password(new)
+            if session_token is not None and self.sessions.check(session, session_token) != person.id:
+                raise LoginRequiredError()
+            person.password_hash = self._hash(person, new)
+            self.sessions.revoke_all(session, person.id, PASSWORD_CHANGED)
+            return self.sessions.issue(session, person.id) if session_token is not None else None
 
     def log_in(self, username: str, password: str, address: str) -> tuple[int, str]:
-        """Check a login (throttled per user name and per address); (person id, user name) or raise."""
+        """Check a login (throttled per user name and per address); (person id, user name) or raise.
+
+        Someone whose every term of office has ended is refused even with the right password.
+        """
         username = username.strip().lower()[:64]
-        keys = (f"u:{username}", f"a:{address}")
-        wait = self.throttle.blocked_for(*keys)
+        user_key, address_key = f"u:{username}", f"a:{address}"
+        wait = self.throttle.blocked_for(user_key, address_key)
         if wait:
-            raise TooManyAttemptsError(f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait // 60 + 1} menit.")
+            raise TooManyAttemptsError(f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait_words(wait)}.")
         person_id = None
+        serving = False
         with self.ctx.db.session() as session:
             person = session.scalar(select(Person).where(Person.username == username))
             if check_password(person.password_hash if person else None, password[:256]) and person is not None:
                 person_id = person.id
+                terms = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()
+                serving = bool(Roster(terms).roles_on(person.id, self.ctx.today()))
         if person_id is None:
-            self.throttle.failed(*keys)
+            self.throttle.failed(user_key, address_key)
             raise LoginRefusedError("Nama pengguna atau kata sandi salah.")
-        self.throttle.succeeded(*keys)
+        self.throttle.succeeded(user_key)
+        if not serving:
+            raise LoginRefusedError("Anda tidak lagi memegang jabatan atau keanggotaan di koperasi mana pun "
+                                    "(masa jabatan berakhir), jadi tidak dapat masuk.")
         return person_id, username
-
-

@@ -43,12 +43,14 @@ from engine.errors import (
     AlreadyDecidedError,
     FieldProblem,
     GuardError,
+    LoginRequiredError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import ActResult
+from engine.services.sessions import WebSessions
 
 __all__ = ["CaseCommands", "Upload"]
 
@@ -117,17 +119,20 @@ class CaseCommands:
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str],
             checks: Sequence[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
-            expected_step: int | None, member_only: bool = False) -> ActResult:
+            expected_step: int | None, member_only: bool = False, session_token: str | None = None) -> ActResult:
         """Take an action on a case. Raises and changes nothing when anything is not in order.
 
         ``member_only``: somebody who holds no role in the case's cooperative today is told the case
         does not exist (the web app's rule: another cooperative's cases are not revealed).
+        ``session_token``: the web caller's session must be live and be ``username``'s (checked in
+        the same unit of work as the decision).
         """
         self.ctx.db.require_schema()
         try:
             with self.ctx.db.session() as session:
                 return self._act(session, number, action_id, username, values, list(checks),
-                                 comment.strip() if comment else None, files, coop_slug, expected_step, member_only)
+                                 comment.strip() if comment else None, files, coop_slug, expected_step, member_only,
+                                 session_token)
         except StaleDataError:
             raise AlreadyDecidedError(
                 f"Kasus {number} baru saja diubah orang lain; muat ulang dan periksa statusnya.") from None
@@ -149,11 +154,13 @@ class CaseCommands:
 
     def _act(self, session: Session, number: str, action_id: str, username: str, raw: Mapping[str, str],
              checks: list[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
-             expected_step: int | None, member_only: bool) -> ActResult:
+             expected_step: int | None, member_only: bool, session_token: str | None) -> ActResult:
         ctx = self.ctx
         now = ctx.clock()
         day = now.astimezone(ctx.tz).date()
         person = ctx.person(session, username)
+        if session_token is not None and WebSessions(ctx).check(session, session_token) != person.id:
+            raise LoginRequiredError("Sesi ini milik orang lain. Silakan masuk lagi.")
         case = ctx.find_case(session, number, coop_slug, person, lock=True)
         roster = rosters(session, [case.coop_id])[case.coop_id]
         if member_only and not roster.roles_on(person.id, day):

@@ -1,7 +1,7 @@
 """``Services``: the one object entry points hold. A thin facade over the use cases.
 
 Each method delegates to one use case (``cases``, ``views``, ``audit``, ``admin``,
-``accounts``, ``documents``); they share one :class:`~engine.services.context.Context`.
+``accounts``, ``sessions``, ``documents``); they share one :class:`~engine.services.context.Context`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from engine.services.dto import (
     User,
 )
 from engine.services.organisation import ImportSummary
+from engine.services.sessions import LOGGED_OUT, WebSessions
 from engine.services.views import CaseViews
 from engine.settings import Settings
 
@@ -63,7 +64,8 @@ class Services:
         self.cases = CaseCommands(self.context)
         self.views = CaseViews(self.context)
         self.admin = Admin(self.context)
-        self.accounts = Accounts(self.context)
+        self.sessions = WebSessions(self.context)
+        self.accounts = Accounts(self.context, self.sessions)
         self.audit = AuditService(self.context, self._start_number)
 
     @cached_property
@@ -140,9 +142,40 @@ class Services:
         """Definitions whose file changed without a version bump since the database saw them."""
         return self.admin.check_registered()
 
-    def set_password(self, username: str, password: str) -> None:
-        """Set a person's web password (argon2id)."""
-        self.accounts.set_password(username, password)
+    def set_password(self, username: str, password: str, *, check_strength: bool = True) -> None:
+        """Set a person's web password (argon2id); every session of theirs ends.
+
+        ``check_strength=False`` only for the demo's published passwords, never for a password a person chose.
+        """
+        self.accounts.set_password(username, password, check_strength=check_strength)
+
+    # -- web sessions --------------------------------------------------------------------
+
+    def log_in(self, username: str, password: str, address: str, *, user_agent: str | None = None,
+               replaces: str | None = None) -> tuple[str, str]:
+        """Check a login (throttled) and start a session: (session token, user name).
+
+        ``replaces`` is the token this browser held before, ended now.
+        """
+        person_id, username = self.accounts.log_in(username, password, address)
+        return self.sessions.start(person_id, user_agent, replaces=replaces), username
+
+    def session_user(self, token: str) -> User | None:
+        """The person of a live session with the cooperatives they serve today; None to send them to log in.
+
+        A person who no longer holds any role anywhere has the session ended ("masa jabatan berakhir").
+        """
+        return self.sessions.signed_in(token, self.views.user_in)
+
+    def log_out(self, token: str) -> None:
+        """End this session."""
+        self.sessions.end(token, LOGGED_OUT)
+
+    def change_password(self, user_id: int, old: str, new: str, again: str, *, session_token: str) -> str:
+        """Change one's own password: every session of the person ends; returns this browser's fresh token."""
+        token = self.accounts.change_password(user_id, old, new, again, session_token=session_token)
+        assert token is not None
+        return token
 
     # -- cases ---------------------------------------------------------------------------
 
@@ -159,11 +192,16 @@ class Services:
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str] | None = None,
             checks: Sequence[str] = (), comment: str | None = None, files: Mapping[str, Upload] | None = None,
-            coop_slug: str | None = None, expected_step: int | None = None, member_only: bool = False) -> ActResult:
-        """Take an action on a case. Raises and changes nothing when anything is not in order."""
+            coop_slug: str | None = None, expected_step: int | None = None, member_only: bool = False,
+            session_token: str | None = None) -> ActResult:
+        """Take an action on a case. Raises and changes nothing when anything is not in order.
+
+        ``session_token`` (the web): the caller's session must be live and be ``username``'s, else
+        LoginRequiredError.
+        """
         return self.cases.act(number, action_id, username, values=values or {}, checks=checks, comment=comment,
                               files=files or {}, coop_slug=coop_slug, expected_step=expected_step,
-                              member_only=member_only)
+                              member_only=member_only, session_token=session_token)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -254,23 +254,27 @@ class CaseViews:
 
     def user(self, user_id: int) -> User | None:
         """The signed-in person with the cooperatives they serve today (None when unknown)."""
-        today = self.ctx.today()
         with self.ctx.db.session() as session:
-            person = session.get(Person, user_id)
-            if person is None:
-                return None
-            terms = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()
-            by_coop: dict[int, list[RoleAssignment]] = {}
-            for term in terms:
-                by_coop.setdefault(term.coop_id, []).append(term)
-            memberships = []
-            coops: Sequence[Cooperative] = session.scalars(select(Cooperative).where(
-                Cooperative.id.in_(by_coop)).order_by(Cooperative.name)).all() if by_coop else []
-            for coop in coops:
-                roles = Roster(by_coop[coop.id]).roles_on(person.id, today)
-                if roles:
-                    memberships.append(Membership(coop.slug, coop.name, coop.city, frozenset(roles)))
-            return User(person.id, person.username, person.full_name, tuple(memberships))
+            return self.user_in(session, user_id)
+
+    def user_in(self, session: Session, user_id: int) -> User | None:
+        """:meth:`user` inside a unit of work someone else opened."""
+        today = self.ctx.today()
+        person = session.get(Person, user_id)
+        if person is None:
+            return None
+        terms = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()
+        by_coop: dict[int, list[RoleAssignment]] = {}
+        for term in terms:
+            by_coop.setdefault(term.coop_id, []).append(term)
+        memberships = []
+        coops: Sequence[Cooperative] = session.scalars(select(Cooperative).where(
+            Cooperative.id.in_(by_coop)).order_by(Cooperative.name)).all() if by_coop else []
+        for coop in coops:
+            roles = Roster(by_coop[coop.id]).roles_on(person.id, today)
+            if roles:
+                memberships.append(Membership(coop.slug, coop.name, coop.city, frozenset(roles)))
+        return User(person.id, person.username, person.full_name, tuple(memberships))
 
     # -- the Dinas ----------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The JSON API: the same operations as the pages, described by the OpenAPI document.
 
-Authentication is the session cookie (``POST /api/login``); every other POST needs the
-``X-CSRF-Token`` header with the token returned at login.
+Authentication is the session cookie (``POST /api/login``, ended by ``POST /api/logout``); every
+other POST needs the ``X-CSRF-Token`` header with the token returned at login. An ended or
+expired session answers 401.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from engine.web.rendering import AUDITORS
@@ -18,9 +19,11 @@ from engine.web.security import (
     csrf_token,
     current_user,
     log_in,
+    log_out,
     require_member,
     require_role,
     services_of,
+    session_token,
     signed_in_username,
 )
 
@@ -83,6 +86,13 @@ def api_login(request: Request, body: LoginIn) -> LoginOut:
     return LoginOut(username=username, csrf=csrf_token(request))
 
 
+@router.post("/logout", status_code=204, summary="Keluar (mengakhiri sesi ini)")
+def api_logout(request: Request) -> Response:
+    _csrf(request)
+    log_out(request)
+    return Response(status_code=204)
+
+
 @router.get("/koperasi", summary="Koperasi dan peran saya")
 def api_memberships(request: Request) -> list[dict[str, Any]]:
     user = current_user(request)
@@ -127,7 +137,8 @@ def api_act(request: Request, slug: str, prefix: str, year: str, seq: str, body:
     _csrf(request)
     result = services_of(request).act(f"{prefix}/{year}/{seq}", body.action, signed_in_username(request),
                                       values=body.values, checks=body.checks, comment=body.comment, coop_slug=slug,
-                                      expected_step=body.expected_step, member_only=True)
+                                      expected_step=body.expected_step, member_only=True,
+                                      session_token=session_token(request))
     return dict(_jsonable(result))
 
 

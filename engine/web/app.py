@@ -79,6 +79,10 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
                 [], headline=f"Berkas terlalu besar (maksimal {settings.max_request_mb:g} MB per kiriman).")
             return HTMLResponse(too_large.headline, status_code=http_status_for(too_large))
         response: Response = await call_next(request)
+        if not request.url.path.startswith("/static/"):
+            # Pages, documents and API answers are one person's view: never kept by a browser or proxy
+            # cache, so the Back button after logging out shows nothing.
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

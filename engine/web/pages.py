@@ -19,6 +19,7 @@ from engine.domain.machine import machine_for
 from engine.errors import (
     FieldProblem,
     LoginRefusedError,
+    LoginRequiredError,
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
@@ -31,9 +32,11 @@ from engine.web.rendering import AUDITORS, case_url, page, read_form
 from engine.web.security import (
     current_user,
     log_in,
+    log_out,
     require_member,
     require_role,
     services_of,
+    session_token,
     signed_in_username,
 )
 
@@ -67,7 +70,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await read_form(request)
-    request.session.clear()
+    log_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -90,7 +93,8 @@ async def change_password(request: Request) -> Response:
     form = await read_form(request)
     old, new, again = (str(form.get(k, ""))[:256] for k in ("lama", "baru", "ulang"))
     try:
-        services_of(request).accounts.change_password(user.id, old, new, again)
+        request.session["sid"] = services_of(request).change_password(user.id, old, new, again,
+                                                                      session_token=session_token(request))
     except ValidationError as exc:
         error = exc.problems[0].message if exc.problems and exc.problems[0].name is None else exc.headline
         return page(request, "account.html", user, status=400, message=None, error=error)
@@ -206,8 +210,8 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
                    if str(k).startswith("a.") and isinstance(v, UploadFile) and v.filename}
         result = services.act(number, action, username, values=typed, checks=sorted(ticked),
                               comment=comment or None, files=uploads, coop_slug=slug, expected_step=expected,
-                              member_only=True)
-    except NotFoundError:
+                              member_only=True, session_token=session_token(request))
+    except (NotFoundError, LoginRequiredError):
         raise
     except ValidationError as exc:
         user = current_user(request)

@@ -143,11 +143,12 @@ def test_logout_ends_the_session(as_user) -> None:
 def test_password_change(as_user) -> None:
     browser = as_user("siti")
     bad = browser.post_form("/akun/sandi", {"lama": "siti-demo", "baru": "pendek", "ulang": "pendek"})
-    assert bad.status_code == 400 and "minimal 8" in bad.text
-    good = browser.post_form("/akun/sandi", {"lama": "siti-demo", "baru": "sandi-baru-siti", "ulang": "sandi-baru-siti"})
+    assert bad.status_code == 400 and "minimal 10" in bad.text
+    good = browser.post_form("/akun/sandi", {"lama": "siti-demo", "baru": "Kopi-Tubruk-Sentanan",
+                                             "ulang": "Kopi-Tubruk-Sentanan"})
     assert good.status_code == 200 and "sudah diganti" in good.text
     fresh = as_user("anon")
-    assert fresh.login("siti", "sandi-baru-siti").status_code == 303
+    assert fresh.login("siti", "Kopi-Tubruk-Sentanan").status_code == 303
 
 
 def test_security_headers(as_user) -> None:

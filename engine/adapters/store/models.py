@@ -39,6 +39,7 @@ __all__ = [
     "RoleAssignment",
     "SigningKey",
     "Vote",
+    "WebSession",
 ]
 
 NAMING_CONVENTION = {
@@ -85,6 +86,22 @@ class Person(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class WebSession(Base):
+    """A signed-in browser or API client. Keyed by the SHA-256 of its random token: the token itself
+    lives only in the person's cookie, so a copy of this table opens no session."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_person", "person_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    reason: Mapped[str | None] = mapped_column(String(60))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
 
 
 class RoleAssignment(Base):
