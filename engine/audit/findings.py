@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import (
+    Budget,
     Case,
     CaseEvent,
     Checkpoint,
@@ -52,6 +53,7 @@ RULES: dict[str, str] = {
     "kuorum": "Kuorum tidak terpenuhi",
     "tenggat": "Langkah melewati tenggat",
     "rapb": "Pengeluaran di luar pos RAPB yang disahkan atau melebihinya",
+    "rapb_berubah": "RAPB/RK yang berlaku berbeda dari angka yang disetujui",
     "macet": "Kasus macet",
     "definisi_berubah": "Prosedur berubah di tengah tahun buku",
     "kunci_berubah": "Kunci penanda tangan jejak berganti",
@@ -144,6 +146,7 @@ def find(
     out += _definition_changes(cases, records, tz, in_period)
     out += _key_changes(session, coop, in_period)
     out += _rapb(session, coop, cases, records, pinned, tz, in_period)
+    out += _rapb_changed(session, coop, cases, in_period)
     report.findings = [f.with_id() for f in out]
     return report
 
@@ -295,6 +298,27 @@ def _key_changes(session: Session, coop: Cooperative, in_period: Callable[[datet
                                f"({keys[previous].verifier_key[:40]}…).",
                                "Kunci penanda tangan yang diserahkan kepada pengawas"))
         previous = key_id
+    return out
+
+
+def _rapb_changed(session: Session, coop: Cooperative, cases: Iterable[Case],
+                  in_period: Callable[[datetime], bool]) -> list[Finding]:
+    """A ratified RAPB/RK whose stored figures are not the ones every approval of its case bound."""
+    from engine.audit.budget import approval_problem, budget_data
+
+    by_number = {c.number: c for c in cases}
+    out = []
+    for budget in session.scalars(select(Budget).where(Budget.coop_id == coop.id, Budget.status == "disahkan")
+                                  .order_by(Budget.year, Budget.revision)):
+        case = by_number.get(budget.case_number or "")
+        moment = budget.locked_at or budget.updated_at
+        if case is None or not in_period(moment):
+            continue
+        problem = approval_problem(session, case, budget_data(session, budget).sha256)
+        if problem is not None:
+            out.append(Finding("rapb_berubah", "tinggi", case.number, [],
+                               f"RAPB/RK {budget.year} revisi {budget.revision} tercatat disahkan, tetapi {problem}.",
+                               f"Kasus {case.number}; jejak impor RAPB/RK dan persetujuannya"))
     return out
 
 

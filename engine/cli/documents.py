@@ -106,13 +106,15 @@ def doc_budget_import(
     coop: Coop,
     year: Year,
     file: Annotated[Path, typer.Argument(help="Buku kerja Excel (.xlsx) RAPB dan Rencana Kerja.")],
+    as_user: Annotated[str | None, typer.Option("--as", help="Pengurus yang mengimpor (dicatat di jejak; "
+                                                             "tanpa ini tercatat 'operator').")] = None,
 ) -> None:
     """Impor RAPB dan Rencana Kerja dari buku kerja Excel; setiap sel yang salah disebutkan."""
     if not file.is_file():
         raise ValidationError([FieldProblem(str(file), "berkas tidak ditemukan")])
     from engine.domain.budget import SECTIONS
 
-    result = _documents(ctx).import_budget(coop, year, file)
+    result = _documents(ctx).import_budget(coop, year, file, actor=as_user)
     parts = ", ".join(f"{SECTIONS[code].lower()} {count}" for code, count in result.lines.items() if count)
     state = "tidak berubah" if not result.changed else "disimpan"
     revision = f", revisi ke-{result.revision}" if result.revision else ""

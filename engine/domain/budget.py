@@ -7,8 +7,10 @@ AD (setting ``pembagian_shu``, which must sum to 100); E investasi; F sumber dan
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -122,6 +124,16 @@ class BudgetData:
     def section(self, code: str) -> list[Line]:
         """Lines of one section, in order."""
         return [line for line in self.lines if line.section == code]
+
+    @property
+    def sha256(self) -> str:
+        """The content's fingerprint: what an approval binds and what a printed RAPB/RK is checked against.
+
+        Canonical JSON (sorted keys, no spaces, UTF-8) of the year, every line and every activity.
+        """
+        payload = {"year": self.year, "lines": [asdict(x) for x in self.lines], "plan": [asdict(x) for x in self.plan]}
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def delta_percent(base: int | None, plan: int | None) -> Decimal | None:

@@ -48,6 +48,7 @@ from engine.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from engine.services.budgets import bound_documents
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import ActResult
 from engine.services.sessions import WebSessions
@@ -324,6 +325,9 @@ class CaseCommands:
         }
         if vote is not None:
             fields["vote"] = vote
+        documents = bound_documents(session, coop, record.workflow_id, case.data)
+        if documents is not None:  # the approval binds the document as it is now (RK/RAPB)
+            fields["documents"] = documents
         entry = append_entry(session, coop, self.ctx.signer, fields, case_id=case.id, now=now)
         session.add(CaseEvent(coop_id=coop.id, seq=entry.seq, case_id=case.id, step_no=case.step_no,
                               action=action, kind=kind, from_state=from_state, to_state=to_state,

@@ -114,7 +114,7 @@ async def budget_upload(request: Request, slug: str) -> Response:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(upload.filename).name
             path.write_bytes(content)
-            context["result"] = _documents(request).import_budget(slug, year, path)
+            context["result"] = _documents(request).import_budget(slug, year, path, actor=user.username)
     except ValidationError as exc:
         context.update(problems=[str(p) for p in exc.problems], headline=exc.headline)
         return page(request, "documents.html", user, status=422, **context)

@@ -24,10 +24,18 @@ from engine.audit.findings import find
 from engine.audit.keys import Signer as KeySigner
 from engine.domain.budget import SECTIONS, BudgetData, budget_view
 from engine.domain.roles import role_label
-from engine.errors import ConfigurationError, NotFoundError
-from engine.services.context import Context
+from engine.errors import ConfigurationError, NotFoundError, PermissionDeniedError
+from engine.services.budgets import (
+    PLANNER_ROLES,
+    BudgetCase,
+    approval_problem,
+    budget_cases,
+    load_budget,
+    save_budget,
+    sync_ratification,
+)
+from engine.services.context import Context, rosters
 from engine.services.documents.audit_report import audit_number, audit_view
-from engine.services.documents.budget_store import BudgetCase, budget_cases, load_budget, save_budget, sync_ratification
 from engine.services.documents.evidence import log_evidence
 from engine.services.documents.lookups import coop_by_slug, find_case, holders, signer_for
 from engine.services.documents.minutes import action_label, minutes_number, minutes_view
@@ -214,8 +222,11 @@ class DocumentService:
 
     # -- RAPB and Rencana Kerja ------------------------------------------------------------
 
-    def import_budget(self, coop_slug: str, year: int, path: Path) -> BudgetImport:
-        """Import RAPB lines and Rencana Kerja items from an XLSX workbook (all or nothing)."""
+    def import_budget(self, coop_slug: str, year: int, path: Path, *, actor: str | None = None) -> BudgetImport:
+        """Import RAPB lines and Rencana Kerja items from an XLSX workbook (all or nothing).
+
+        A change is an entry on the approval trail, by ``actor`` (a user name; "operator" from the command line).
+        """
         self._db.require_schema()
         content = path.read_bytes()
         data = read_workbook(content, year)
@@ -226,9 +237,14 @@ class DocumentService:
                 previous = load_budget(session, coop, year)[1]
             except NotFoundError:  # nothing imported yet
                 previous = None
+            if actor is not None:
+                person = self.ctx.person(session, actor)
+                if not rosters(session, [coop.id])[coop.id].roles_on(person.id, self.ctx.today()) & PLANNER_ROLES:
+                    raise PermissionDeniedError(f"Impor RAPB/RK {coop.name} hanya untuk pengurus dan manajer yang "
+                                                "menjabat hari ini.")
             budget = save_budget(session, coop, data, source_name=path.name,
                                  source_sha256=hashlib.sha256(content).hexdigest(), now=self.ctx.clock(),
-                                 pinned=self.ctx.pinned)
+                                 pinned=self.ctx.pinned, signer=self.ctx.signer, actor=actor or "operator")
             counts = {code: len(data.section(code)) for code in SECTIONS}
             return BudgetImport(coop.slug, year, budget.revision, budget.status, counts, len(data.plan),
                                 previous != data)
@@ -277,7 +293,12 @@ class DocumentService:
         signers = [signer_for(session, coop, "ketua", local, caption="Pengurus"),
                    signer_for(session, coop, "bendahara", local, caption=""),
                    signer_for(session, coop, "ketua_pengawas", local, caption="Mengetahui")]
-        if ratifier is not None and budget.status == "disahkan":
+        problem = None
+        if budget.status == "disahkan":  # the approvals must have bound exactly the figures printed
+            problem = (approval_problem(session, chosen.case, data.sha256) if chosen is not None
+                       else f"kasus pengesahan {budget.case_number} tidak ditemukan")
+        ratified = budget.status == "disahkan" and problem is None
+        if ratifier is not None and ratified:
             signers.append(ratifier)
         revision = f"/R{budget.revision}" if budget.revision else ""
         summary = None
@@ -290,7 +311,8 @@ class DocumentService:
             }
         context = {"org": OrgInfo.of(coop), "b": view, "year": year, "budget": budget, "case": summary,
                    "signers": signers, "place_date": f"{OrgInfo.of(coop).town}, {tanggal(local)}",
-                   "ratified": budget.status == "disahkan", "revision": budget.revision}
+                   "ratified": ratified, "unratified_reason": problem, "revision": budget.revision,
+                   "content_sha256": data.sha256}
         return context, log, day, revision
 
     def budget(self, coop_slug: str, year: int) -> IssuedPdf:

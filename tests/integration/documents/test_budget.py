@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from engine.adapters.render.workbook import write_workbook as _write
 from engine.adapters.store.models import Cooperative
-from engine.errors import NotFoundError, ValidationError
+from engine.errors import NotFoundError, PermissionDeniedError, ValidationError
 from engine.services import Services
 from engine.services.documents import (
     EXAMPLE_WORKBOOK,
@@ -179,3 +179,50 @@ def test_a_ratified_plan_is_locked_and_printed_as_ratified(docs: DocumentService
     revised = docs.import_budget(COOP, YEAR, changed)
     assert (revised.revision, revised.status) == (1, "draf")
     assert docs.budget(COOP, YEAR).number == "RAPB/2027/R1"
+
+
+def test_an_approval_binds_the_figures_it_saw_and_a_later_import_makes_the_rapb_a_draft_again(
+        docs: DocumentService, services: Services, files, tmp_path: Path) -> None:
+    with_pimpinan_rapat(services, tmp_path)
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK, actor="sri")
+    view = services.start_case("rk_rapb", COOP, "sri", values={
+        "tahun_anggaran": str(YEAR), "jenis": "Rencana awal", "target_pendapatan": "1000000000",
+        "rencana_biaya": "900000000"}, files={"dokumen_rk": files("rk.pdf"), "dokumen_rapb": files("rapb.pdf")})
+    number = view.summary.number
+    services.act(number, "ajukan", "sri", checks=["evaluasi_tahun_berjalan", "rapb_per_unit"])
+    for who in ("bambang", "dwi", "endang"):
+        services.act(number, "setujui_pengurus", who)
+    # the figures change while the plan waits for the pengawas: earlier approvals no longer cover them
+    docs.import_budget(COOP, YEAR, bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000}), actor="sri")
+    for who in ("heru", "nuraini"):
+        services.act(number, "setujui_pengawas", who)
+    services.act(number, "sahkan", "joko", values={
+        "tanggal_rapat_anggota": "2026-11-24", "panggilan_rapat": "Rapat pertama", "jumlah_anggota": "120",
+        "jumlah_hadir": "87"}, checks=["dibahas_dalam_rapat"], files={"berita_acara_ra": files("ba-ra.pdf")})
+
+    text = pdf_text(docs.budget(COOP, YEAR).data)
+    assert "DISAHKAN" not in text and "RANCANGAN" in text
+    assert "berbeda dari yang disetujui pada 'setujui_pengurus'" in " ".join(text.split())
+    report = services.findings(COOP)
+    assert [f.case for f in report.findings if f.rule == "rapb_berubah"] == [number]
+
+
+def test_every_budget_import_is_on_the_trail_by_whom(docs: DocumentService, services: Services,
+                                                     tmp_path: Path) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from engine.adapters.store.models import AuditEntry
+
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK, actor="sri")
+    docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK, actor="sri")  # unchanged: nothing new to record
+    docs.import_budget(COOP, YEAR, bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000}))
+    with services.db.session() as session:
+        bodies = [json.loads(b) for b in session.scalars(select(AuditEntry.body).where(AuditEntry.case_id.is_(None)))]
+    imports = [b for b in bodies if b["action"] == "impor_rapb"]
+    assert [(b["actor"], b["year"], b["revision"]) for b in imports] == [("sri", YEAR, 0), ("operator", YEAR, 0)]
+    assert imports[0]["content_sha256"] != imports[1]["content_sha256"]
+    assert all(r.ok for r in services.verify(COOP))
+    with pytest.raises(PermissionDeniedError, match="hanya untuk pengurus"):
+        docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK, actor="agus")  # a pengawas

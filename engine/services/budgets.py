@@ -1,4 +1,9 @@
-"""RAPB/RK storage per cooperative and year, locked once the RK/RAPB procedure ratifies it.
+"""RAPB/RK storage per cooperative and year, on the trail, locked once the RK/RAPB procedure ratifies it.
+
+Every import that changes a year's lines is an entry on the approval trail (with the content's
+SHA-256). Every decision on an ``rk_rapb`` case binds the fingerprint of the year's RAPB/RK as it
+is at that moment (``bound_documents``), so a printed RAPB says DISAHKAN only when its figures
+are the ones every approval of the ratifying case saw (``approval_problem``).
 
 A budget is ratified when a case of the ``rk_rapb`` workflow for that year reaches a
 successful end state (``disahkan``); the revision that existed at that moment is locked and
@@ -17,14 +22,27 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.store.db import as_utc
-from engine.adapters.store.models import Budget, BudgetLine, Case, Cooperative, DefinitionRecord, WorkPlanItem
-from engine.domain.budget import BudgetData, Line, PlanItem
+from engine.adapters.store.models import (
+    Budget,
+    BudgetLine,
+    Case,
+    Cooperative,
+    DefinitionRecord,
+    WorkPlanItem,
+)
+from engine.audit.budget import approval_problem, budget_data
+from engine.audit.keys import Signer
+from engine.audit.log import append_entry
+from engine.domain.budget import BudgetData
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.errors import NotFoundError, ValidationError
 
 __all__ = [
+    "PLANNER_ROLES",
     "RK_RAPB_WORKFLOW",
     "BudgetCase",
+    "approval_problem",
+    "bound_documents",
     "budget_cases",
     "load_budget",
     "save_budget",
@@ -33,6 +51,8 @@ __all__ = [
 
 #: The workflow whose cases ratify a year's RK/RAPB.
 RK_RAPB_WORKFLOW = "rk_rapb"
+#: Who may import a year's RAPB/RK workbook.
+PLANNER_ROLES = frozenset({"ketua", "sekretaris", "bendahara", "manajer", "pengurus"})
 
 Pinned = Callable[[DefinitionRecord], LoadedDefinition]
 
@@ -99,21 +119,27 @@ def load_budget(session: Session, coop: Cooperative, year: int) -> tuple[Budget,
             f"Belum ada data RAPB {year} untuk {coop.name}. Impor buku kerjanya dengan "
             f"`tatakelola doc budget-import --coop {coop.slug} --year {year} BERKAS.xlsx` "
             f"(contoh: `tatakelola doc budget-export --coop {coop.slug} --year {year} --contoh -o contoh.xlsx`).")
-    lines = session.scalars(select(BudgetLine).where(BudgetLine.budget_id == budget.id)
-                            .order_by(BudgetLine.position)).all()
-    items = session.scalars(select(WorkPlanItem).where(WorkPlanItem.budget_id == budget.id)
-                            .order_by(WorkPlanItem.position)).all()
-    data = BudgetData(
-        year,
-        tuple(Line(x.section, x.unit, x.uraian, x.realisasi, x.anggaran, x.rencana, x.keterangan) for x in lines),
-        tuple(PlanItem(x.bidang, x.program, x.kegiatan, x.target, x.waktu, x.penanggung_jawab) for x in items),
-    )
+    data = budget_data(session, budget)
     return budget, data
 
 
+def bound_documents(session: Session, coop: Cooperative, workflow_id: str, data: dict[str, Any]
+                    ) -> dict[str, Any] | None:
+    """What a decision on this case binds besides its own data: for ``rk_rapb``, the year's RAPB/RK as it is now."""
+    year = data.get("tahun_anggaran")
+    if workflow_id != RK_RAPB_WORKFLOW or not isinstance(year, int):
+        return None
+    budget = _latest(session, coop, year)
+    if budget is None:
+        return {"rapb": None}
+    return {"rapb": {"year": year, "revision": budget.revision, "sha256": load_budget(session, coop, year)[1].sha256}}
+
+
 def save_budget(session: Session, coop: Cooperative, data: BudgetData, *, source_name: str | None,
-                source_sha256: str | None, now: datetime, pinned: Pinned) -> Budget:
+                source_sha256: str | None, now: datetime, pinned: Pinned, signer: Signer, actor: str) -> Budget:
     """Replace the lines of the open revision (or start a revision when an RK/RAPB revision case is open).
+
+    A change is appended to the approval trail as ``impor_rapb`` with the content's SHA-256.
 
     Raises:
         ValidationError: When the year's RAPB is ratified and no revision case is open.
@@ -152,4 +178,8 @@ def save_budget(session: Session, coop: Cooperative, data: BudgetData, *, source
     budget.source_sha256 = source_sha256
     budget.updated_at = now
     session.flush()
+    append_entry(session, coop, signer, {
+        "action": "impor_rapb", "kind": "document", "actor": actor, "year": year, "revision": budget.revision,
+        "content_sha256": data.sha256, "source_sha256": source_sha256, "lines": len(data.lines),
+        "plan_items": len(data.plan)}, case_id=None, now=now)
     return budget
