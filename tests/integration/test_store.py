@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -35,3 +36,15 @@ def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(services: Services) 
 def test_the_signing_key_file_is_private(services: Services) -> None:
     mode = services.settings.resolved_key_path.stat().st_mode & 0o777
     assert mode == 0o600
+
+
+def test_a_database_behind_the_newest_migration_is_refused_until_init(services: Services) -> None:
+    from engine.errors import ConfigurationError
+
+    with services.db.db_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    stale = Services(services.settings, clock=services.clock)
+    assert not stale.db.schema_is_current()
+    with pytest.raises(ConfigurationError, match="tatakelola init"):
+        stale.require_schema()
+    stale.db.dispose()

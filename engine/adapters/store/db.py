@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +54,22 @@ def _configure_sqlite(db_engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    return cfg
+
+
+@cache
+def _head_revision() -> str | None:
+    """The newest migration of the shipped scripts (parsed once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 class Database:
     """A database reachable by URL, with its session factory."""
 
@@ -80,6 +93,7 @@ class Database:
                 f"Basis data '{self.dialect}' tidak didukung; pakai sqlite:/// atau postgresql://"
             )
         self._sessions = sessionmaker(self.db_engine, expire_on_commit=False)
+        self._current = False
 
     @property
     def display_url(self) -> str:
@@ -100,24 +114,29 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
-    def _alembic_config(self) -> Config:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(_MIGRATIONS))
-        return cfg
-
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration."""
-        cfg = self._alembic_config()
+        from alembic import command  # Alembic loads only for init, not for every command
+
+        cfg = _alembic_config()
         with self.db_engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
+        self._current = True
 
     def schema_is_current(self) -> bool:
-        """True when the database is at the newest migration."""
-        script = ScriptDirectory.from_config(self._alembic_config())
+        """True when the database is at the newest migration (one query, then remembered).
+
+        The newest revision is read from the migration scripts once per process; a database found
+        current stays so for this object (only ``upgrade`` changes the schema).
+        """
+        if self._current:
+            return True
         with self.db_engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-        return current == script.get_current_head()
+            current = (connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                       if inspect(connection).has_table("alembic_version") else None)
+        self._current = current == _head_revision()
+        return self._current
 
     def require_schema(self) -> None:
         """Raise ConfigurationError unless ``tatakelola init`` has run."""
