@@ -23,6 +23,7 @@ from engine.cli._context import CliContext, make_consoles
 from engine.cli.audit import audit_app
 from engine.cli.cases import case_app, tasks
 from engine.cli.documents import doc_app
+from engine.cli.members import members_app
 from engine.cli.setup import init, org_app, user_app
 from engine.cli.web import demo, serve
 from engine.cli.workflows import workflows_app
@@ -63,6 +64,8 @@ app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(doc_app, name="doc")
 app.add_typer(user_app, name="user")
+app.add_typer(members_app, name="anggota")
+app.add_typer(members_app, name="members", hidden=True)
 
 
 def main() -> None:

@@ -91,6 +91,16 @@ def workflows_show(
         for action in d.actions_from(state_id):
             cond = f" bila {action.when}" if action.when else ""
             quorum = f", kuorum {action.quorum.count}" if action.quorum else ""
+            meeting = action.attendance
+            if meeting is not None:
+                quorum += f", daftar hadir {meeting.field}"
+                if meeting.percent is not None:
+                    percent = f"{meeting.percent}%" if isinstance(meeting.percent, int) else meeting.percent
+                    if isinstance(meeting.more_than, bool):
+                        rule = f"{'lebih dari' if meeting.more_than else 'sekurang-kurangnya'} {percent}"
+                    else:
+                        rule = f"{percent} (lebih dari: {meeting.more_than})"
+                    quorum += f", kuorum kehadiran {rule}" + ("" if meeting.reached else " tidak tercapai")
             roles = ", ".join(role_label(r) for r in action.roles)
             out.print(f"  → {action.id}: {escape(action.display)} → {action.to} ({roles}{quorum}){escape(cond)}")
 

@@ -11,11 +11,13 @@ from engine.errors import ConfigurationError, TatakelolaError
 from engine.services import Services
 from engine.settings import Settings
 
-__all__ = ["DEMO_CITY", "DEMO_ORG", "demo_password", "run_demo", "set_demo_passwords"]
+__all__ = ["DEMO_CITY", "DEMO_MEMBERS", "DEMO_ORG", "demo_password", "run_demo", "set_demo_passwords"]
 
 DEMO_ORG = Path(__file__).resolve().parent / "kkmp_sentanan.yaml"
 #: A second KKMP in the same city and the Dinas officer who follows both.
 DEMO_CITY = Path(__file__).resolve().parent / "dinas_mojokerto.yaml"
+#: The demo KKMP's Buku Daftar Anggota (an organisation file with members only).
+DEMO_MEMBERS = Path(__file__).resolve().parent / "anggota_sentanan.yaml"
 COOP = "kkmp-sentanan"
 _MARKER = ".tatakelola-demo"
 
@@ -63,6 +65,7 @@ def run_demo(directory: Path, out: Console) -> Services:
     services.init()
     services.import_org(DEMO_ORG)
     services.import_org(DEMO_CITY)
+    services.import_org(DEMO_MEMBERS)
     files = directory / "berkas"
 
     def doc(name: str, title: str) -> Path:
@@ -131,17 +134,17 @@ def run_demo(directory: Path, out: Console) -> Services:
         "nomor_anggota": "KKMP-STN-0142"}, checks=["bkm_dibuat", "buku_anggota_ditandatangani"])
     step(f"{agt}: Suwarni diterima sebagai anggota setelah membayar simpanan pokok Rp 100.000.")
 
-    # 6. A board decision by quorum (3 of 5 pengurus).
+    # 6. A board meeting: 4 of 5 pengurus present (Endang absent), decided by 3 votes of those present.
     rpg = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
         "judul": "Penetapan Perum Bulog sebagai pemasok tetap beras gerai",
         "uraian": "Harga beras Bulog sesuai HET dan pasokan terjamin. Kontrak 6 bulan, dievaluasi tiap bulan.",
-        "tanggal_rapat": services.today().isoformat(), "jumlah_hadir": "5"},
+        "tanggal_rapat": services.today().isoformat(), "hadir": "bambang,dwi,rina,sri"},
         files={"notulen": doc("notulen-rapat.pdf", "Notulen rapat pengurus")}).summary.number
     services.act(rpg, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     services.act(rpg, "setujui", "bambang")
     services.act(rpg, "setujui", "dwi")
     services.act(rpg, "setujui", "sri")
-    step(f"{rpg}: keputusan rapat pengurus ditetapkan dengan 3 dari 5 suara pengurus.")
+    step(f"{rpg}: rapat pengurus dihadiri 4 dari 5 pengurus; keputusan ditetapkan dengan 3 suara pengurus yang hadir.")
 
     out.print("\n[bold]Contoh penolakan oleh aturan[/] (tidak ada yang berubah):")
     new = services.start_case("pengeluaran_kas", COOP, "fajar", values={
@@ -157,7 +160,7 @@ def run_demo(directory: Path, out: Console) -> Services:
     proposal = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
         "judul": "Kerja sama konsinyasi keripik tempe dengan UMKM Bu Sumiati",
         "uraian": "Titip jual 200 bungkus per bulan, bagi hasil 15% untuk koperasi.",
-        "tanggal_rapat": services.today().isoformat(), "jumlah_hadir": "5"},
+        "tanggal_rapat": services.today().isoformat(), "hadir": "bambang,dwi,endang,rina,sri"},
         files={"notulen": doc("notulen-konsinyasi.pdf", "Notulen rapat konsinyasi")}).summary.number
     services.act(proposal, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     try:

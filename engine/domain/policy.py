@@ -3,7 +3,8 @@
 Rules, in order: a draft (the first step) belongs to the person who started the case; the
 actor holds one of the action's roles in the cooperative on that day
 (terms of office); segregation of duties (the submitter and earlier deciders cannot approve,
-no administrator bypass); a voter votes once per quorum. Guards, required data and
+no administrator bypass); at a meeting with a daftar hadir, only those present vote; a voter
+votes once per quorum. Guards, required data and
 checklists are checked with :func:`missing_requirements`, because they depend on the values
 being sent. Nothing here touches a database: callers load a :class:`Roster`, a
 :class:`History` and the step's votes (in batches, for many cases at once) and pass them in.
@@ -12,6 +13,7 @@ being sent. Nothing here touches a database: callers load a :class:`Roster`, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -190,10 +192,13 @@ def who_may(
     roster: Roster,
     history: History,
     voted: Mapping[int, str],
+    present: AbstractSet[int] | None = None,
 ) -> Eligibility:
     """Decide whether a person may take ``action`` on ``case`` on ``day`` (role, term, SoD, vote).
 
     ``voted`` maps each person who already voted at the case's current step to the action they voted.
+    ``present``: the people on the meeting's daftar hadir when only they may vote on this action
+    (:func:`engine.domain.attendance.present_people`); None when anyone eligible may.
     """
     if case.state == definition.initial_state and person_id != case.created_by:
         return Eligibility(False, reason="Draf ini milik pembuatnya: hanya dia yang dapat mengubah, mengajukan "
@@ -207,6 +212,9 @@ def who_may(
     excluded = excluded_by_segregation(definition, action, case, history)
     if person_id in excluded:
         return Eligibility(False, reason=excluded[person_id], rule="pemisahan_tugas")
+    if present is not None and person_id not in present:
+        return Eligibility(False, reason="Anda tidak tercatat hadir pada rapat ini, jadi tidak dapat memberi suara.",
+                           rule="kehadiran")
     if action.quorum is not None and person_id in voted:
         return Eligibility(False, reason=f"Anda sudah memberikan suara ('{voted[person_id]}') pada langkah ini.",
                            rule="kuorum")
@@ -214,13 +222,15 @@ def who_may(
 
 
 def eligible_voters(definition: Definition, case: CaseFacts, action: Action, day: date, roster: Roster,
-                    history: History) -> int:
-    """How many distinct people could still cast a vote for this action now."""
+                    history: History, present: AbstractSet[int] | None = None) -> int:
+    """How many distinct people could still cast a vote for this action now (only those present, when
+    ``present`` is given)."""
     role = action.quorum.role if action.quorum and action.quorum.role else None
     wanted = {role} if role else set(action.roles)
     excluded = excluded_by_segregation(definition, action, case, history)
     return sum(1 for person_id in roster.people()
-               if person_id not in excluded and roster.roles_on(person_id, day) & wanted)
+               if person_id not in excluded and roster.roles_on(person_id, day) & wanted
+               and (present is None or person_id in present))
 
 
 def missing_requirements(

@@ -101,6 +101,9 @@ def parse_value(name: str, field: FieldDef, raw: str, settings: Mapping[str, Any
         raise _problem(name, field, "pilihan tidak dikenal; pilih salah satu dari: " + "; ".join(options))
     if field.type == "attachment":
         raise _problem(name, field, "lampiran diunggah sebagai berkas, bukan diketik")
+    if field.type == "attendance":  # one list, comma separated: KKMP-STN-0007,KKMP-STN-0021 or bambang,dwi
+        entries = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+        return sorted(entries) or None
     return text
 
 
@@ -140,6 +143,9 @@ def validate_value(name: str, field: FieldDef, value: Any, settings: Mapping[str
             return FieldProblem(field.label, "tanggal tidak sah", name)
     elif field.type == "attachment" and not (isinstance(value, dict) and "sha256" in value):
         return FieldProblem(field.label, "lampiran tidak sah", name)
+    elif field.type == "attendance" and not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+        # who may be listed (and nobody twice) is checked against the register: engine.domain.attendance.check_list
+        return FieldProblem(field.label, "harus daftar nomor anggota atau nama pengguna", name)
     return None
 
 
@@ -153,4 +159,7 @@ def format_value(field: FieldDef, value: Any) -> str:
         return format_date_id(date.fromisoformat(str(value)))
     if field.type == "attachment" and isinstance(value, dict):
         return f"{value.get('name')} ({value.get('size')} bita, SHA-256 {str(value.get('sha256'))[:16]}…)"
+    if field.type == "attendance" and isinstance(value, list):
+        listed = f": {', '.join(str(v) for v in value)}" if len(value) <= 40 else ""
+        return f"{len(value)} hadir{listed}"
     return str(value)

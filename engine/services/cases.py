@@ -3,13 +3,16 @@
 Lock the case -> load the facts (terms, history, the step's votes) once -> let the machine
 choose the variant whose guard holds -> the policy says whether this person may take it and
 whether it fires (quorum) -> save data revision, audit entry (+ signed checkpoint), vote and
-new state -> commit.
+new state -> commit. A daftar hadir (attendance field) is checked against who could attend on
+the meeting's date (the member register or the role's holders), and an action taken at a
+meeting against its attendance quorum, inside the machine's ``ready`` call: a refusal there
+saves nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +35,22 @@ from engine.adapters.store.models import (
 )
 from engine.audit.entry import canonical, comment_hash, sha256_hex
 from engine.audit.log import append_entry
+from engine.domain.attendance import (
+    Eligible,
+    attendance_fields,
+    check_list,
+    check_quorum,
+    day_problem,
+    listed_usernames,
+    present_people,
+)
 from engine.domain.definitions.expr import guard_names
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
 from engine.domain.machine import machine_for
-from engine.domain.policy import Eligibility, History, missing_requirements, quorum_needed, who_may
+from engine.domain.policy import Eligibility, History, Roster, missing_requirements, quorum_needed, who_may
 from engine.domain.roles import role_label
-from engine.domain.values import format_value, parse_value, resolved_settings, validate_value
+from engine.domain.values import format_value, is_empty, parse_value, resolved_settings, validate_value
 from engine.errors import (
     AlreadyDecidedError,
     FieldProblem,
@@ -51,6 +63,8 @@ from engine.errors import (
 from engine.services.budgets import bound_documents
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import ActResult
+from engine.services.meetings import meeting_of, person_ids
+from engine.services.members import apply_effects
 from engine.services.sessions import WebSessions
 
 __all__ = ["CaseCommands", "Upload"]
@@ -90,7 +104,9 @@ class CaseCommands:
         coop = self.ctx.coop(session, coop_slug)
         person = self.ctx.person(session, username)
         record = self.ctx.register(session, loaded)
-        held = rosters(session, [coop.id])[coop.id].roles_on(person.id, now.astimezone(self.ctx.tz).date())
+        day = now.astimezone(self.ctx.tz).date()
+        roster = rosters(session, [coop.id])[coop.id]
+        held = roster.roles_on(person.id, day)
         first = d.actions_from(d.initial_state)
         starter_roles = [r for a in first for r in a.roles]
         role = next((r for r in starter_roles if r in held), None)
@@ -101,6 +117,7 @@ class CaseCommands:
                 f"di {coop.name} hari ini.", rule="peran")
         settings = resolved_settings(d, coop.settings)
         data = _parse_values(d, raw, settings, list(d.fields), {})
+        self._check_attendance(session, d, coop.id, None, roster, data, set(data), None, day, settings)
         number = _next_number(session, coop, d.number_prefix, now.astimezone(self.ctx.tz).year)
         case = Case(coop_id=coop.id, number=number, definition_id=record.id, state=d.initial_state, data={},
                     step_no=0, data_rev=0, state_since=now, created_by=person.id, created_at=now)
@@ -181,11 +198,13 @@ class CaseCommands:
         settings = resolved_settings(d, coop.settings)
         votes_here = step_votes(session, [case])[case.id]
         voted = {v.person_id: v.action for v in votes_here}
+        listed = person_ids(session, listed_usernames(d, case.data))  # who is on a daftar hadir that votes
         eligibility: dict[int, Eligibility] = {}
 
         def may(action: Action) -> Eligibility:
             if id(action) not in eligibility:
-                eligibility[id(action)] = who_may(d, case, action, person.id, day, roster, history, voted)
+                present = present_people(d, action, case.data, listed)
+                eligibility[id(action)] = who_may(d, case, action, person.id, day, roster, history, voted, present)
             return eligibility[id(action)]
 
         # Who may act is decided before anything else is looked at, so a refusal says why.
@@ -221,6 +240,9 @@ class CaseCommands:
             problems = missing_requirements(d, action, complete, set(checks), comment)
             if problems:
                 raise ValidationError(problems, headline=f"Belum dapat '{action.display}':")
+            changed = {n for n, v in new_values.items() if v != case.data.get(n)}
+            self._check_attendance(session, d, case.coop_id, case.id, roster, complete, changed, action, day,
+                                   settings)
             needed = quorum_needed(action, settings)
             votes = 1 + sum(1 for v in votes_here if v.action == action.id) if action.quorum is not None else 1
             chosen.update(role=eligible.role or action.roles[0], attached=attached, data=complete,
@@ -257,10 +279,37 @@ class CaseCommands:
             case.state_since = now
             if d.states[decision.state].final:
                 case.closed_at = now
+                apply_effects(session, coop, record.workflow_id, case, day, now)
         session.flush()
         target = d.states[decision.state]
         return ActResult(case.number, action.id, state, decision.state, target.status_label or target.title,
                          decision.fired, votes, needed, seq, action.display)
+
+    def _check_attendance(self, session: Session, d: Definition, coop_id: int, case_id: int | None, roster: Roster,
+                          data: dict[str, Any], changed: set[str], action: Action | None, day: date,
+                          settings: Mapping[str, Any]) -> None:
+        """Each daftar hadir set now (or read by ``action``) lists only people who could attend the meeting,
+        spelled as the register spells them (``data`` is updated); then ``action``'s attendance quorum."""
+        linked = action.attendance.field if action is not None and action.attendance is not None else None
+        problems: list[FieldProblem] = []
+        meeting: Eligible | None = None
+        for name in attendance_fields(d):
+            value = data.get(name)
+            if (name not in changed and name != linked) or is_empty(value):
+                continue
+            eligible = meeting_of(session, coop_id, case_id, d, name, data, roster, day, self.ctx.tz,
+                                  recording=name in changed)
+            if eligible is None:
+                problems.append(day_problem(d, name))
+                continue
+            data[name], found = check_list(name, d.fields[name], list(value or []), eligible)
+            problems += found
+            if name == linked:
+                meeting = eligible
+        if problems:
+            raise ValidationError(problems)
+        if action is not None:
+            check_quorum(d, action, data, meeting, settings)
 
     def _not_here(self, case: Case, d: Definition, action_id: str, history: History) -> Exception:
         if action_id not in d.action_ids():

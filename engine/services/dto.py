@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from engine.domain.definitions.model import FieldDef
@@ -19,7 +19,9 @@ __all__ = [
     "EventView",
     "FormInput",
     "IssuedView",
+    "MemberView",
     "Membership",
+    "RegisterImport",
     "User",
 ]
 
@@ -86,6 +88,7 @@ class FormInput:
     shown: str
     options: list[str]
     required: bool
+    people: list[tuple[str, str]] = field(default_factory=list)  # attendance: (member number / user name, label)
 
 
 class AttachmentView(NamedTuple):
@@ -197,3 +200,32 @@ class DinasRow:
     overdue: int
     trail_ok: bool
     trail_size: int
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """One line of the Buku Daftar Anggota as a page or a terminal shows it (the NIK masked)."""
+
+    number: str
+    name: str
+    nik_masked: str
+    joined_on: date
+    left_on: date | None
+    status: str
+    simpanan_pokok: int
+    source: str
+
+
+@dataclass(frozen=True)
+class RegisterImport:
+    """What importing a register workbook did."""
+
+    coop: str
+    lines: int
+    added: int
+    updated: int
+
+    @property
+    def changed(self) -> bool:
+        """Something in the register changed (and the trail has an ``impor_anggota`` entry)."""
+        return bool(self.added or self.updated)

@@ -16,6 +16,7 @@ from engine.audit.log import create_head
 from engine.domain.definitions.loader import located_problems, parse_yaml, plain, position_of
 from engine.domain.roles import ROLES
 from engine.errors import DefinitionError, Problem
+from engine.services.members import MemberIn
 
 __all__ = ["ImportSummary", "OrgFile", "apply_org", "load_org"]
 
@@ -61,6 +62,7 @@ class CooperativeIn(_Strict):
     settings: dict[str, Any] | None = Field(
         default=None, description="AD/ART settings; when absent, an existing cooperative keeps its settings.")
     roles: list[TermIn] = Field(default_factory=list)
+    members: list[MemberIn] = Field(default_factory=list, description="Buku Daftar Anggota (optional).")
 
 
 class OrgFile(_Strict):
@@ -79,6 +81,8 @@ class ImportSummary(BaseModel):
     people_updated: int = 0
     terms_added: int = 0
     terms_updated: int = 0
+    members_added: int = 0
+    members_updated: int = 0
 
 
 def load_org(path: Path) -> OrgFile:
@@ -154,10 +158,13 @@ def apply_org(session: Session, org: OrgFile, now: datetime) -> ImportSummary:
             summary.cooperatives_added += 1
         else:
             settings = coop.settings if coop_in.settings is None else dict(coop_in.settings)
+            given = coop_in.model_fields_set  # a file that leaves out city or kelurahan keeps what is stored
+            city = coop_in.city if "city" in given else coop.city
+            kelurahan = coop_in.kelurahan if "kelurahan" in given else coop.kelurahan
             changed = (coop.name, coop.city, coop.kelurahan, coop.settings) != (
-                coop_in.name, coop_in.city, coop_in.kelurahan, settings)
+                coop_in.name, city, kelurahan, settings)
             if changed:
-                coop.name, coop.city, coop.kelurahan = coop_in.name, coop_in.city, coop_in.kelurahan
+                coop.name, coop.city, coop.kelurahan = coop_in.name, city, kelurahan
                 coop.settings = settings
                 summary.cooperatives_updated += 1
         for term in coop_in.roles:

@@ -7,6 +7,7 @@ page come in one query each, never one per case. Nothing here writes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -27,6 +28,7 @@ from engine.adapters.store.models import (
     RoleAssignment,
     Vote,
 )
+from engine.domain.attendance import attendance_fields, listed_usernames, meeting_day, present_people
 from engine.domain.definitions.model import Action, Definition
 from engine.domain.machine import machine_for
 from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, who_may
@@ -45,6 +47,7 @@ from engine.services.dto import (
     Membership,
     User,
 )
+from engine.services.meetings import eligible_on, person_ids
 
 __all__ = ["CaseViews"]
 
@@ -59,6 +62,7 @@ class _Facts:
     histories: Mapping[int, History]
     names: Mapping[int, str]
     votes: Mapping[int, Sequence[Vote]]
+    listed: Mapping[str, int]  # user name -> person id of everyone on a daftar hadir that decides who votes
 
 
 class CaseViews:
@@ -82,7 +86,10 @@ class CaseViews:
         if voters:
             names = {**names, **dict(session.execute(select(Person.id, Person.full_name)
                                                      .where(Person.id.in_(voters))).all())}
-        return _Facts(coops, records, rosters(session, coop_ids), events, names, votes)
+        listed = person_ids(session, {u for c in cases
+                                      for u in listed_usernames(self.ctx.pinned(records[c.definition_id]).definition,
+                                                                c.data)})
+        return _Facts(coops, records, rosters(session, coop_ids), events, names, votes, listed)
 
     def summary(self, coop: Cooperative, case: Case, d: Definition) -> CaseSummary:
         """The list line of a case."""
@@ -101,12 +108,32 @@ class CaseViews:
             person = self.ctx.person(session, username) if username else None
             case = self.ctx.find_case(session, number, coop_slug, person, lock=False)
             facts = self._facts(session, [case])
-            view = self._view(case, facts, person.id if person else None, self.ctx.today())
+            today = self.ctx.today()
+            people = self._attendees(session, case, facts, today)
+            view = self._view(case, facts, person.id if person else None, today, attendees=people)
             self._page_extras(session, case, facts, view)
             return view
 
+    def _attendees(self, session: Session, case: Case, facts: _Facts, today: date) -> dict[str, list[tuple[str, str]]]:
+        """For each daftar hadir this step may record: everyone who could attend the meeting, as (key, label).
+
+        The meeting is on the date its ``on`` field holds, else today (the list is being recorded).
+        """
+        d = self.ctx.pinned(facts.records[case.definition_id]).definition
+        settable = {n for a in d.actions_from(case.state) for n in d.settable_fields(a)}
+        out: dict[str, list[tuple[str, str]]] = {}
+        for name in attendance_fields(d):
+            spec = d.fields[name]
+            if name not in settable or spec.of is None:
+                continue
+            day = meeting_day(d, name, case.data, today) or today  # no date yet: who could attend today
+            eligible = eligible_on(session, case.coop_id, facts.rosters[case.coop_id], spec.of, day)
+            out[name] = [(a.key, a.label) for a in eligible.people]
+        return out
+
     def _view(self, case: Case, facts: _Facts, person_id: int | None, day: date,
-              *, options_only: bool = False) -> CaseView:
+              *, options_only: bool = False, attendees: Mapping[str, list[tuple[str, str]]] | None = None
+              ) -> CaseView:
         coop = facts.coops[case.coop_id]
         record = facts.records[case.definition_id]
         loaded = self.ctx.pinned(record)
@@ -132,8 +159,9 @@ class CaseViews:
                 action, guard_ok = chosen or first, chosen is not None
             except GuardError:
                 action, guard_ok = first, True  # decided once the data is filled in
+            present = present_people(d, action, case.data, facts.listed)
             view.options.append(self._option(d, case, action, guard_ok, person_id, day, facts.rosters[case.coop_id],
-                                             history, voted, votes, settings))
+                                             history, voted, votes, settings, present))
         if options_only:
             return view
         view.fields = [(name, f.label, format_value(f, case.data.get(name))) for name, f in d.fields.items()]
@@ -145,25 +173,25 @@ class CaseViews:
         for vote in votes:
             view.votes.setdefault(vote.action, []).append(facts.names.get(vote.person_id, "?"))
         view.decided = any(e.kind != "start" for e in history.events)
-        view.inputs = self._inputs(d, case, view.options, settings)
+        view.inputs = self._inputs(d, case, view.options, settings, attendees or {})
         return view
 
     @staticmethod
     def _option(d: Definition, case: Case, action: Action, guard_ok: bool, person_id: int | None, day: date,
                 roster: Roster, history: History, voted: Mapping[int, str], votes_here: Sequence[Vote],
-                settings: Mapping[str, Any]) -> ActionOption:
+                settings: Mapping[str, Any], present: AbstractSet[int] | None = None) -> ActionOption:
         needed = quorum_needed(action, settings)
         votes = sum(1 for v in votes_here if v.action == action.id)
         allowed, reason, role = False, None, None
         if person_id is None:
             reason = "Masuk sebagai pengguna untuk melihat aksi Anda."
         else:
-            eligibility = who_may(d, case, action, person_id, day, roster, history, voted)
+            eligibility = who_may(d, case, action, person_id, day, roster, history, voted, present)
             allowed, reason, role = eligibility.allowed, eligibility.reason, eligibility.role
         if allowed and not guard_ok:
             allowed, reason = False, f"Syarat '{action.when}' belum terpenuhi."
         if allowed and action.quorum is not None:
-            possible = eligible_voters(d, case, action, day, roster, history) + votes
+            possible = eligible_voters(d, case, action, day, roster, history, present)  # voters included
             if possible < needed:
                 reason = (f"Perhatian: kuorum {needed} tidak mungkin tercapai, hanya {possible} orang "
                           "yang berhak memberi suara.")
@@ -177,9 +205,10 @@ class CaseViews:
                             d.settable_fields(action))
 
     @staticmethod
-    def _inputs(d: Definition, case: Case, options: Sequence[ActionOption],
-                settings: Mapping[str, Any]) -> list[FormInput]:
-        """Form inputs for the fields the allowed actions may set, with their current values."""
+    def _inputs(d: Definition, case: Case, options: Sequence[ActionOption], settings: Mapping[str, Any],
+                attendees: Mapping[str, list[tuple[str, str]]]) -> list[FormInput]:
+        """Form inputs for the fields the allowed actions may set, with their current values
+        (a daftar hadir with everyone who could attend, to tick)."""
         allowed = [o for o in options if o.allowed]
         required = {n for o in allowed for n in o.requires}
         out = []
@@ -187,8 +216,14 @@ class CaseViews:
             spec = d.fields[name]
             value = case.data.get(name)
             choices = spec.options or (settings.get(spec.options_setting or "") or [])
-            shown = "" if value is None else (f"{value:,}".replace(",", ".") if spec.type == "money" else str(value))
-            out.append(FormInput(name, spec, value, shown, [str(c) for c in choices], name in required))
+            if spec.type == "attendance":
+                shown = ",".join(str(v) for v in value or [])
+            elif spec.type == "money" and value is not None:
+                shown = f"{value:,}".replace(",", ".")
+            else:
+                shown = "" if value is None else str(value)
+            out.append(FormInput(name, spec, value, shown, [str(c) for c in choices], name in required,
+                                 list(attendees.get(name, []))))
         return out
 
     def _page_extras(self, session: Session, case: Case, facts: _Facts, view: CaseView) -> None:

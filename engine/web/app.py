@@ -129,9 +129,11 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
 
     from engine.web.api import router as api_router
     from engine.web.documents import router as documents_router
+    from engine.web.members import router as members_router
     from engine.web.pages import router as pages_router
 
     app.include_router(documents_router)
+    app.include_router(members_router)
     app.include_router(pages_router)
     app.include_router(api_router)
     return app

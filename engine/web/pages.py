@@ -199,7 +199,11 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     form = await read_form(request)
     services = services_of(request)
     action = str(form.get("action", ""))[:64]
-    typed = {str(k)[2:]: str(v)[:5000] for k, v in form.multi_items() if str(k).startswith("f.") and isinstance(v, str)}
+    typed: dict[str, str] = {}
+    for k, v in form.multi_items():  # a ticked list (daftar hadir) sends one value per person: comma separated
+        if str(k).startswith("f.") and isinstance(v, str):
+            name = str(k)[2:]
+            typed[name] = f"{typed[name]},{v[:5000]}" if typed.get(name) else v[:5000]
     ticked = {str(k)[2:] for k in form if str(k).startswith("c.")}
     comment = str(form.get("comment", ""))[:4000]
     step = form.get("step")

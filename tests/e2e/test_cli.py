@@ -152,7 +152,7 @@ def test_refused_actions_say_why_and_change_nothing(live: tuple[dict[str, str], 
 
 def test_the_proposer_is_refused_with_exit_4(services: Services, files) -> None:
     number = services.start_case("keputusan_rapat_pengurus", "kkmp-sentanan", "rina", values={
-        "judul": "Jam buka gerai", "uraian": "07.00-21.00", "tanggal_rapat": "2026-11-20", "jumlah_hadir": "5"},
+        "judul": "Jam buka gerai", "uraian": "07.00-21.00", "tanggal_rapat": "2026-11-20", "hadir": "bambang,dwi,endang,rina,sri"},
         files={"notulen": files("notulen.pdf")}).summary.number
     services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     env = {"TATAKELOLA_DB": services.settings.db_url, "TATAKELOLA_KEY": str(services.settings.resolved_key_path)}

@@ -187,7 +187,7 @@ def test_a_bendaharas_own_request_goes_to_the_ketua_who_checks_it(services: Serv
 def test_the_proposer_cannot_vote_for_their_own_proposal(services: Services, files) -> None:
     view = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
         "judul": "Jam buka gerai", "uraian": "Gerai buka 07.00-21.00", "tanggal_rapat": "2026-11-20",
-        "jumlah_hadir": "5"}, files={"notulen": files("notulen.pdf")})
+        "hadir": "bambang,dwi,endang,rina,sri"}, files={"notulen": files("notulen.pdf")})
     number = view.summary.number
     services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     with pytest.raises(PermissionDeniedError, match="mengajukan"):
@@ -358,7 +358,7 @@ def test_organisation_import_is_idempotent(services: Services) -> None:
 def test_a_voter_cannot_both_approve_and_reject_in_one_step(services: Services, files) -> None:
     view = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
         "judul": "Jam buka gerai", "uraian": "Gerai buka 07.00-21.00", "tanggal_rapat": "2026-11-20",
-        "jumlah_hadir": "5"}, files={"notulen": files("notulen.pdf")})
+        "hadir": "bambang,dwi,endang,rina,sri"}, files={"notulen": files("notulen.pdf")})
     number = view.summary.number
     services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     services.act(number, "setujui", "bambang")

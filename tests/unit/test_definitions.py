@@ -245,3 +245,82 @@ def test_every_procedure_lets_the_maker_cancel_a_draft_without_changing_its_hash
     assert loaded.definition.states["dibatalkan"].final
     assert "dibatalkan" not in loaded.as_written.states
     assert loaded.sha256 == definition_hash(loaded.as_written)
+
+
+MEETING = MINIMAL.replace("""  jumlah: {type: money, label: Jumlah, required: true}
+""", """  jumlah: {type: money, label: Jumlah, required: true}
+  tanggal_rapat: {type: date, label: Tanggal rapat}
+  hadir: {type: attendance, label: Pengurus yang hadir, of: pengurus, on: tanggal_rapat}
+""").replace("""  batas: {default: 100, label: Batas}
+""", """  batas: {default: 100, label: Batas}
+  kuorum_hadir: {default: 50, label: Kuorum kehadiran (persen)}
+  lebih_dari: {default: true, label: Lebih dari persentase
+""".rstrip("\n") + "}\n").replace(
+    "roles: [bendahara], requires: [jumlah]}",
+    "roles: [bendahara], requires: [jumlah, hadir],\n"
+    "     attendance: {field: hadir, percent: kuorum_hadir, more_than: lebih_dari}}")
+
+
+def test_an_attendance_field_and_an_attendance_quorum_are_clean() -> None:
+    assert lint_text(MEETING) == []
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected", "needle"),
+    [
+        (("field: hadir, percent", "field: hadirin, percent"), "daftar hadir menyebut field 'hadirin' yang tidak ada",
+         "attendance:"),
+        (("field: hadir, percent", "field: jumlah, percent"), "field 'jumlah' bukan bertipe attendance", "attendance:"),
+        (("percent: kuorum_hadir", "percent: kuorum_lain"), "setting 'kuorum_lain' yang tidak dideklarasikan",
+         "attendance:"),
+        (("more_than: lebih_dari", "more_than: batas"), "setting 'batas' harus true atau false", "attendance:"),
+        (("kuorum_hadir: {default: 50", "kuorum_hadir: {default: 150"), "setting 'kuorum_hadir' harus 1 sampai 100",
+         "attendance:"),
+        (("of: pengurus", "of: pengurus_inti"), "peran 'pengurus_inti' tidak dikenal", "hadir: {type: attendance"),
+        (("on: tanggal_rapat", "on: jumlah"), "field 'jumlah' bukan bertipe date", "hadir: {type: attendance"),
+        (("on: tanggal_rapat", "on: tanggal_rat"), "field tanggal 'tanggal_rat' tidak ada", "hadir: {type: attendance"),
+    ],
+)
+def test_lint_finds_a_bad_attendance_block_on_its_line(change: tuple[str, str], expected: str, needle: str) -> None:
+    old, new = change
+    assert old in MEETING
+    text = MEETING.replace(old, new, 1)
+    findings = lint_text(text)
+    found = [f for f in findings if expected in f]
+    assert found, findings
+    assert found[0].startswith(f"w.yaml:{_line_of(text, needle)}:"), (found, _line_of(text, needle))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("percent: kuorum_hadir", "percent: 0"), "persentase kuorum kehadiran harus 1 sampai 100"),
+        (("percent: kuorum_hadir", "percent: 101"), "persentase kuorum kehadiran harus 1 sampai 100"),
+        (("percent: kuorum_hadir", "percent: kuorum_hadir, quorum: 2"), "kunci tidak dikenal"),
+        (("of: pengurus, on: tanggal_rapat", "on: tanggal_rapat"), "memerlukan 'of'"),
+        (("jumlah: {type: money, label: Jumlah, required: true}",
+          "jumlah: {type: money, label: Jumlah, required: true, of: anggota}"), "'of' dan 'on' hanya untuk"),
+    ],
+)
+def test_a_malformed_attendance_block_is_refused_with_its_line(change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    text = MEETING.replace(old, new, 1)
+    with pytest.raises(DefinitionError) as info:
+        load_definition_text(text, "w.yaml")
+    problem = next(p for p in info.value.problems if expected in p.message)
+    assert problem.file == "w.yaml" and problem.line > 1
+
+
+def test_a_vote_at_a_meeting_needs_the_list_recorded_before_it_and_covering_the_voters() -> None:
+    votes = MEETING.replace("kind: approve, from: menunggu, to: selesai, roles: [ketua], when",
+                            "kind: approve, from: menunggu, to: selesai, roles: [ketua], quorum: {count: 1},\n"
+                            "     attendance: {field: hadir}, when")
+    assert lint_text(votes) == []
+    recording = votes.replace("attendance: {field: hadir}, when", "attendance: {field: hadir}, sets: [hadir], when")
+    assert any("harus dicatat sebelum pemungutan suara" in f for f in lint_text(recording))
+    others = votes.replace("of: pengurus", "of: pengawas")
+    assert any("tidak mencakup semua pemberi suara (ketua)" in f for f in lint_text(others))

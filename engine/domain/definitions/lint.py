@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 from engine.domain.definitions.expr import GuardError, guard_names
 from engine.domain.definitions.loader import LoadedDefinition
-from engine.domain.definitions.model import FORWARD_KINDS, Action
-from engine.domain.roles import ROLES
+from engine.domain.definitions.model import FORWARD_KINDS, MEMBER_REGISTER, Action
+from engine.domain.roles import ROLES, expand_roles
 from engine.errors import Problem
 
 __all__ = ["lint_definition", "lint_many"]
@@ -45,6 +45,14 @@ def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
         if field.options_setting and field.options_setting not in d.settings_used:
             out.append(p(f"setting '{field.options_setting}' tidak dideklarasikan di settings_used",
                          "fields", name, "options_setting"))
+        if field.type == "attendance":
+            if field.of is not None and field.of not in ROLES:
+                out.append(p(f"daftar hadir '{name}': peran '{field.of}' tidak dikenal (pakai 'anggota' untuk "
+                             "Buku Daftar Anggota, atau kode peran seperti pengurus, pengawas)", "fields", name, "of"))
+            if field.on is not None and field.on not in d.fields:
+                out.append(p(f"daftar hadir '{name}': field tanggal '{field.on}' tidak ada", "fields", name, "on"))
+            elif field.on is not None and d.fields[field.on].type != "date":
+                out.append(p(f"daftar hadir '{name}': field '{field.on}' bukan bertipe date", "fields", name, "on"))
 
     action_ids = set(d.action_ids())
     seen_pairs: dict[tuple[str, str], int] = {}
@@ -114,6 +122,8 @@ def _lint_action(
 
     if action.quorum is not None:
         out += _lint_quorum(loaded, index, action)
+    if action.attendance is not None:
+        out += _lint_attendance(loaded, index, action)
     if _impossible_by_segregation(loaded, action):
         p("tidak ada yang dapat mengambil aksi ini: satu-satunya pemegang perannya "
           "sudah dikecualikan oleh pemisahan tugas (not_by)", "roles")
@@ -149,6 +159,56 @@ def _lint_quorum(loaded: LoadedDefinition, index: int, action: Action) -> list[P
             out.append(loaded.problem(
                 f"aksi '{action.id}': kuorum {count} lebih besar dari jumlah kursi peran "
                 f"{', '.join(voters)} ({capacity})", *loc, "count"))
+    return out
+
+
+def _lint_attendance(loaded: LoadedDefinition, index: int, action: Action) -> list[Problem]:
+    d = loaded.as_written
+    block = action.attendance
+    assert block is not None
+    out: list[Problem] = []
+    loc: tuple[str | int, ...] = ("actions", index, "attendance")
+
+    def p(message: str, key: str) -> None:
+        out.append(loaded.problem(f"aksi '{action.id}': {message}", *loc, key))
+
+    spec = d.fields.get(block.field)
+    if spec is None:
+        p(f"daftar hadir menyebut field '{block.field}' yang tidak ada", "field")
+    elif spec.type != "attendance":
+        p(f"field '{block.field}' bukan bertipe attendance (daftar hadir)", "field")
+    percent: int | None = block.percent if isinstance(block.percent, int) else None
+    if isinstance(block.percent, str):
+        setting = d.settings_used.get(block.percent)
+        if setting is None:
+            p(f"kuorum kehadiran menyebut setting '{block.percent}' yang tidak dideklarasikan", "percent")
+        elif not isinstance(setting.default, int) or isinstance(setting.default, bool):
+            p(f"setting '{block.percent}' harus bilangan bulat (persen)", "percent")
+        elif not 1 <= setting.default <= 100:
+            p(f"setting '{block.percent}' harus 1 sampai 100 (persen), bawaannya {setting.default}", "percent")
+        else:
+            percent = setting.default
+    more_than: bool | None = block.more_than if isinstance(block.more_than, bool) else None
+    if isinstance(block.more_than, str):
+        setting = d.settings_used.get(block.more_than)
+        if setting is None:
+            p(f"kuorum kehadiran menyebut setting '{block.more_than}' yang tidak dideklarasikan", "more_than")
+        elif not isinstance(setting.default, bool):
+            p(f"setting '{block.more_than}' harus true atau false", "more_than")
+        else:
+            more_than = setting.default
+    if block.percent is None and (block.more_than is not True or not block.reached):
+        p("'more_than' dan 'reached' memerlukan 'percent' (kuorum kehadiran)", "percent")
+    if percent == 100 and more_than:
+        p("kuorum kehadiran 'lebih dari 100%' tidak mungkin tercapai", "percent")
+    if action.quorum is not None and spec is not None and spec.type == "attendance":
+        if block.field in d.settable_fields(action):
+            p(f"daftar hadir '{block.field}' harus dicatat sebelum pemungutan suara, bukan oleh aksi berkuorum "
+              "yang sama", "field")
+        voters = [action.quorum.role] if action.quorum.role else action.roles
+        if spec.of is not None and spec.of != MEMBER_REGISTER and any(spec.of not in expand_roles({r}) for r in voters):
+            p(f"daftar hadir '{block.field}' mencatat pemegang peran '{spec.of}', tidak mencakup semua pemberi "
+              f"suara ({', '.join(voters)})", "field")
     return out
 
 

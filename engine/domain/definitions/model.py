@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 __all__ = [
     "CANCELLED_STATE",
@@ -18,8 +18,10 @@ __all__ = [
     "CHECKING_KINDS",
     "DECIDING_KINDS",
     "FORWARD_KINDS",
+    "MEMBER_REGISTER",
     "Action",
     "ActionKind",
+    "Attendance",
     "ChecklistItem",
     "Deadline",
     "Definition",
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-FieldType = Literal["text", "money", "date", "integer", "choice", "attachment"]
+FieldType = Literal["text", "money", "date", "integer", "choice", "attachment", "attendance"]
 ActionKind = Literal["submit", "verify", "approve", "reject", "return", "cancel"]
 
 #: Kinds that move a case forward; they require the from-state's checklist by default.
@@ -47,6 +49,8 @@ CHECKING_KINDS: frozenset[str] = frozenset({"verify", "approve"})
 #: The engine's own way out of a draft, added to every procedure that does not define one.
 CANCEL_ACTION = "batalkan_draf"
 CANCELLED_STATE = "dibatalkan"
+#: ``of: anggota`` in an attendance field: the Buku Daftar Anggota, not the holders of the anggota role.
+MEMBER_REGISTER = "anggota"
 
 
 def slugify(text: str) -> str:
@@ -101,9 +105,19 @@ class FieldDef(_Strict):
     )
     accept: list[str] | None = Field(default=None, description="Allowed file extensions.")
     max_mb: float | None = Field(default=None, gt=0, le=50)
+    of: Identifier | None = Field(
+        default=None, description="attendance: who may be listed present: 'anggota' (the member register) "
+                                  "or a role (its holders in the cooperative), on the meeting date.")
+    on: Identifier | None = Field(
+        default=None, description="attendance: the date field holding the meeting date "
+                                  "(default: the day the attendance is recorded).")
 
     @model_validator(mode="after")
     def _check_type_options(self) -> FieldDef:
+        if self.type == "attendance" and self.of is None:
+            raise ValueError("field bertipe attendance memerlukan 'of' (anggota atau kode peran)")
+        if self.type != "attendance" and (self.of is not None or self.on is not None):
+            raise ValueError("'of' dan 'on' hanya untuk field bertipe attendance")
         if self.type == "choice" and not (self.options or self.options_setting):
             raise ValueError("field bertipe choice memerlukan 'options' atau 'options_setting'")
         if self.type != "choice" and (self.options or self.options_setting):
@@ -217,6 +231,33 @@ class Quorum(_Strict):
         return value
 
 
+class Attendance(_Strict):
+    """The meeting an action is taken at: its daftar hadir, and the share of those who could attend that must.
+
+    With ``percent``: present × 100 > eligible × percent (``more_than``) or ≥ (not ``more_than``), the
+    eligible counted on the meeting date; ``reached: false`` turns it round (an action for a meeting that
+    did not reach its quorum, such as a postponement). With a ``quorum`` on the same action and a list of
+    role holders, only those present vote.
+    """
+
+    field: Identifier = Field(description="The attendance field (type: attendance) of the meeting.")
+    percent: StrictInt | Identifier | None = Field(
+        default=None, description="Attendance quorum in percent of those who could attend (1-100), "
+                                  "or the name of a setting holding it.")
+    more_than: StrictBool | Identifier = Field(
+        default=True, description="Attendance must be more than the percentage (true) or at least it (false); "
+                                  "or the name of a setting holding true/false.")
+    reached: bool = Field(
+        default=True, description="false: the action is only for a meeting whose attendance is below the quorum.")
+
+    @field_validator("percent")
+    @classmethod
+    def _percent(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 1 <= value <= 100:
+            raise ValueError("persentase kuorum kehadiran harus 1 sampai 100")
+        return value
+
+
 class Action(_Strict):
     """A transition: who may take it, when, and what it needs."""
 
@@ -244,6 +285,8 @@ class Action(_Strict):
         "(adds to the default rule for approve).",
     )
     quorum: Quorum | None = None
+    attendance: Attendance | None = Field(
+        default=None, description="The meeting's daftar hadir and attendance quorum this action needs.")
     requires_comment: bool = False
 
     @field_validator("from_", mode="before")

@@ -1,8 +1,15 @@
-"""The Berita Acara of a decided case: what, by whom in which role and when, with votes."""
+"""The Berita Acara of a decided case: what, by whom in which role and when, who attended, with votes.
+
+A case with a daftar hadir (attendance field) gets a section on its meeting: who was present,
+absent and (for role holders) present without voting, counted against everyone who could attend
+on the meeting's date, and the quorum sentence computed from those lists and from the AD/ART
+settings recorded with the decision.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,12 +22,27 @@ from engine.adapters.render.common import OrgInfo, Signer
 from engine.adapters.render.formatting import hari, rupiah, tanggal, tanggal_waktu, terbilang, zona
 from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import AuditEntry, Case, CaseEvent, Cooperative, Person, Vote
+from engine.domain.attendance import (
+    LONG_LIST,
+    MEMBERS,
+    Attendee,
+    Rule,
+    attendance_fields,
+    meeting_day,
+    rule_for,
+    split,
+    tally,
+)
+from engine.domain.definitions.expr import compile_guard
 from engine.domain.definitions.loader import LoadedDefinition
-from engine.domain.definitions.model import Definition
-from engine.domain.roles import role_label
-from engine.errors import ValidationError
+from engine.domain.definitions.model import Action, Definition
+from engine.domain.policy import Roster
+from engine.domain.roles import ROLES, role_label
+from engine.errors import GuardError, ValidationError
+from engine.services.context import rosters
+from engine.services.meetings import eligible_on, recorded_on
 
-__all__ = ["MinutesView", "action_label", "minutes_number", "minutes_view"]
+__all__ = ["AttendanceView", "MinutesView", "PersonRow", "action_label", "minutes_number", "minutes_view"]
 
 _KIND_LABELS = {"start": "Dimulai", "submit": "Diajukan", "verify": "Diverifikasi", "approve": "Disetujui",
                 "reject": "Ditolak", "return": "Dikembalikan", "cancel": "Dibatalkan"}
@@ -85,6 +107,45 @@ class VoteGroup:
 
 
 @dataclass(frozen=True)
+class PersonRow:
+    """Someone on a meeting's lists: member number or user name, name, and (role holders) office that day."""
+
+    key: str
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class AttendanceView:
+    """One meeting's daftar hadir as the Berita Acara prints it.
+
+    ``long``: more than :data:`LONG_LIST` present, so only counts are printed and the signed list is
+    attached; ``absent`` and ``abstaining`` are printed when they are short enough.
+    """
+
+    label: str
+    noun: str
+    day: str
+    sentence: str
+    members: bool
+    eligible: int
+    present: list[PersonRow]
+    absent: list[PersonRow]
+    abstaining: list[PersonRow] | None
+    not_eligible: list[str] = field(default_factory=list)
+
+    @property
+    def long(self) -> bool:
+        """Too many present to list by name."""
+        return len(self.present) > LONG_LIST
+
+    @property
+    def absent_long(self) -> bool:
+        """Too many absent to list by name."""
+        return len(self.absent) > LONG_LIST
+
+
+@dataclass(frozen=True)
 class MinutesView:
     """Everything the Berita Acara prints."""
 
@@ -108,6 +169,7 @@ class MinutesView:
     attachments: list[FieldRow] = field(default_factory=list)
     zone: str = "WIB"
     decided_text: str = ""
+    attendance: list[AttendanceView] = field(default_factory=list)
 
 
 def _date_words(day: date) -> str:
@@ -122,7 +184,7 @@ def _field_rows(d: Definition, data: dict[str, Any]) -> tuple[list[FieldRow], li
     files: list[FieldRow] = []
     for name, spec in d.fields.items():
         value = data.get(name)
-        if value is None or value == "" or value == []:
+        if value is None or value == "" or value == [] or spec.type == "attendance":  # attendance: its own section
             continue
         if spec.type == "money" and isinstance(value, int):
             rows.append(FieldRow(spec.label, rupiah(value), terbilang(value)))
@@ -216,10 +278,85 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         outcome = f"{d.title}: belum selesai, status saat ini {status}."
     fields, files = _field_rows(d, dict(case.data))
     org = OrgInfo.of(coop)
+    attendance = _attendance(session, case, d, events, vote_rows, tz)
     return MinutesView(
         case_number=case.number, title=d.title, definition_ref=f"{d.ref}", sop_number=d.sop.nomor, status=status,
         final=state.final, outcome=outcome, decided=decided, day_name=hari(local_day),
         date_words=_date_words(local_day), date_short=local_day.strftime("%d-%m-%Y"), fields=fields, events=rows,
         votes=votes, signers=list(signers.values()), place_date=f"{org.town}, {tanggal(local_day)}",
         last_decision=last, attachments=files, zone=zona(tz), decided_text=tanggal_waktu(decided, tz),
+        attendance=attendance,
     )
+
+
+def _variant(d: Definition, event: CaseEvent, data: dict[str, Any]) -> Action | None:
+    """The variant of the action an event took (by its states; by its guard over the case's data when two match)."""
+    candidates = [a for a in d.actions if a.id == event.action and event.from_state in a.from_]
+    exact = [a for a in candidates if a.to == event.to_state] or candidates
+    if len(exact) > 1:
+        context = {**{n: data.get(n) for n in d.fields}, "settings": event.settings}
+        for action in exact:
+            try:
+                if action.when is None or compile_guard(action.when)(context):
+                    return action
+            except GuardError:
+                continue
+    return exact[0] if exact else None
+
+
+def _row(roster: Roster, attendee: Attendee, of: str, day: date) -> PersonRow:
+    """A line of a list; a role holder with the most specific office they held that day (Ketua Pengurus …)."""
+    if attendee.person_id is None:
+        return PersonRow(attendee.key, attendee.name)
+    held = roster.roles_on(attendee.person_id, day)
+    specific = [r for r in ROLES if r in held and of in ROLES[r].implies]
+    return PersonRow(attendee.key, attendee.name, role_label(specific[0] if specific else of))
+
+
+def _attendance(session: Session, case: Case, d: Definition, events: Sequence[CaseEvent], votes: Sequence[Vote],
+                tz: ZoneInfo) -> list[AttendanceView]:
+    """Each filled-in daftar hadir: present, absent, present without voting, and the quorum sentence."""
+    out: list[AttendanceView] = []
+    names = [n for n in attendance_fields(d) if case.data.get(n)]
+    if not names:
+        return out
+    roster = rosters(session, [case.coop_id])[case.coop_id]
+    data = dict(case.data)
+    taken = [(e, _variant(d, e, data)) for e in events]
+    for name in names:
+        spec = d.fields[name]
+        if spec.of is None:
+            continue
+        last = as_utc(events[-1].at).astimezone(tz).date()
+        day = (meeting_day(d, name, data, last) if spec.on is not None
+               else recorded_on(session, case.id, name, tz) or last)
+        if day is None:
+            continue
+        eligible = eligible_on(session, case.coop_id, roster, spec.of, day)
+        listed = [str(v) for v in data[name]]
+        present, absent, unknown = split(eligible, listed)
+        rule: Rule | None = None
+        for event, action in taken:  # the quorum of the last decision taken at this meeting
+            if action is not None and action.attendance is not None and action.attendance.field == name:
+                try:
+                    rule = rule_for(action.attendance, event.settings) or rule
+                except ValidationError:
+                    continue
+        sentence = tally(listed, eligible, rule).sentence()
+        abstaining: list[PersonRow] | None = None
+        members = spec.of == MEMBERS
+        if not members:
+            linked = {a.id: a.kind for a in d.actions if a.quorum is not None and a.attendance is not None
+                      and a.attendance.field == name}
+            cast = [v for v in votes if v.action in linked]
+            if cast:
+                step = max(v.step_no for v in cast)
+                cast = [v for v in cast if v.step_no == step]
+                voters = {v.person_id for v in cast}
+                yes = sum(1 for v in cast if linked[v.action] != "reject")
+                abstaining = [_row(roster, a, spec.of, day) for a in present if a.person_id not in voters]
+                sentence += f" Setuju {yes}, menolak {len(cast) - yes}, tidak memberi suara {len(abstaining)}."
+        out.append(AttendanceView(spec.label, eligible.noun, tanggal(day), sentence, members, len(eligible.people),
+                                  [_row(roster, a, spec.of, day) for a in present],
+                                  [_row(roster, a, spec.of, day) for a in absent], abstaining, unknown))
+    return out

@@ -26,7 +26,13 @@ from engine.services.documents import (
     write_workbook,
 )
 from tests.helpers import COOP
-from tests.integration.documents.conftest import attachments, pdf_text, ratified_rk_rapb, with_pimpinan_rapat
+from tests.integration.documents.conftest import (
+    RA_PRESENT,
+    attachments,
+    pdf_text,
+    ratified_rk_rapb,
+    with_pimpinan_rapat,
+)
 
 YEAR = 2027
 
@@ -197,8 +203,8 @@ def test_an_approval_binds_the_figures_it_saw_and_a_later_import_makes_the_rapb_
     for who in ("heru", "nuraini"):
         services.act(number, "setujui_pengawas", who)
     services.act(number, "sahkan", "joko", values={
-        "tanggal_rapat_anggota": "2026-11-24", "panggilan_rapat": "Rapat pertama", "jumlah_anggota": "120",
-        "jumlah_hadir": "87"}, checks=["dibahas_dalam_rapat"], files={"berita_acara_ra": files("ba-ra.pdf")})
+        "tanggal_rapat_anggota": "2026-11-24", "panggilan_rapat": "Rapat pertama", "daftar_hadir": RA_PRESENT},
+        checks=["dibahas_dalam_rapat"], files={"berita_acara_ra": files("ba-ra.pdf")})
 
     text = pdf_text(docs.budget(COOP, YEAR).data)
     assert "DISAHKAN" not in text and "RANCANGAN" in text

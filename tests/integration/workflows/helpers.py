@@ -4,6 +4,7 @@ look at the state, and assert that a refused action changed nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ import pytest
 from ruamel.yaml import YAML
 from sqlalchemy import select
 
-from engine.adapters.store.models import Case, DefinitionRecord
+from engine.adapters.store.models import Case, Cooperative, DefinitionRecord
 from engine.demo import DEMO_ORG
 from engine.errors import TatakelolaError
 from engine.services import ActResult, Services
+from engine.services.members import MemberIn, import_members
 from tests.helpers import COOP
 
 Files = Callable[..., Path]
@@ -93,3 +95,18 @@ def reimport(services: Services, tmp_path: Path, *, settings: Mapping[str, Any] 
     with path.open("w", encoding="utf-8") as handle:
         yaml.dump(org, handle)
     services.import_org(path)
+
+
+def members(services: Services, count: int, *, joined: date = date(2026, 1, 5), first: int = 1001) -> list[str]:
+    """Write ``count`` members (KKMP-STN-1001 …) into the demo KKMP's Buku Daftar Anggota; their numbers."""
+    rows = [MemberIn(number=f"KKMP-STN-{first + i:04d}", name=f"Anggota Uji {first + i}", nik=f"3576{first + i:012d}",
+                     joined=joined) for i in range(count)]
+    with services.db.session() as session:
+        coop = session.scalars(select(Cooperative).where(Cooperative.slug == COOP)).one()
+        import_members(session, coop, rows, now=services.clock(), signer=services.signer, actor="uji", source="uji")
+    return [row.number for row in rows]
+
+
+def present(numbers: Iterable[str]) -> str:
+    """A daftar hadir as typed: member numbers or user names, comma separated."""
+    return ",".join(numbers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.demo import DEMO_MEMBERS
 from engine.errors import PermissionDeniedError, ValidationError
 from engine.services import Services
 from tests.integration.workflows.helpers import Files, act, pdfs, refused, reimport, start, state
@@ -15,6 +16,7 @@ REQUEST = {"nama": "Joko Susilo", "nomor_anggota": "KKMP-STN-0021", "nik": "3576
 
 
 def submitted(services: Services, files: Files) -> str:
+    services.import_org(DEMO_MEMBERS)  # Joko is in the Buku Daftar Anggota
     number = start(services, WF, "rina", REQUEST, pdfs(files, "surat_permohonan"))
     act(services, number, "ajukan", "rina")
     return number

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from engine.errors import PermissionDeniedError, ValidationError
 from engine.services import Services
-from tests.integration.workflows.helpers import Files, act, pdfs, refused, reimport, start, state
+from tests.integration.workflows.helpers import (
+    Files,
+    act,
+    members,
+    pdfs,
+    present,
+    refused,
+    reimport,
+    start,
+    state,
+)
 
 WF = "rat"
-MEMBERS = 200
+MEMBERS = 200  # in the Buku Daftar Anggota on the day of the RAT
 MATERIALS = {"tahun_buku": 2026, "tanggal_rat": "2027-03-20", "tempat_rat": "Balai Kelurahan Sentanan",
-             "jumlah_anggota": MEMBERS, "shu_tahun_buku": 48_500_000}
+             "shu_tahun_buku": 48_500_000}
 SHU = {"persen_cadangan": 30, "persen_jasa_usaha": 30, "persen_jasa_modal": 15,
        "persen_dana_pengurus_pengawas": 5, "persen_dana_karyawan": 5, "persen_dana_pendidikan": 5,
        "persen_dana_sosial": 5, "persen_dana_pembangunan_daerah": 5}
 DECISIONS = {"keputusan_lpj_pengurus": "Diterima", "keputusan_lpj_pengawas": "Diterima",
              "keputusan_rk_rapb": "Disahkan dalam RAT ini", "metode_keputusan": "Musyawarah mufakat", **SHU}
+
+
+@pytest.fixture(autouse=True)
+def register(services: Services) -> list[str]:
+    """The register the RAT counts its quorum against: 200 members who joined in January 2026."""
+    return members(services, MEMBERS)
+
+
+def hadir(count: int, first: int = 1001) -> dict[str, str]:
+    """The daftar hadir of ``count`` members (KKMP-STN-1001 …)."""
+    return {"daftar_hadir": present(f"KKMP-STN-{n:04d}" for n in range(first, first + count))}
 
 
 def prepared(services: Services, files: Files) -> str:
@@ -35,9 +59,9 @@ def invited(services: Services, files: Files) -> str:
     return number
 
 
-def opened(services: Services, files: Files, present: int = 150) -> str:
+def opened(services: Services, files: Files, attending: int = 150) -> str:
     number = invited(services, files)
-    act(services, number, "buka_sidang", "rina", values={"jumlah_hadir": present}, files=pdfs(files, "daftar_hadir"))
+    act(services, number, "buka_sidang", "rina", values=hadir(attending), files=pdfs(files, "daftar_hadir_ttd"))
     return number
 
 
@@ -73,44 +97,78 @@ def test_the_lpj_pengawas_needs_exactly_the_configured_number_of_pengawas(
 def test_the_rat_opens_only_with_more_than_the_quorum_of_the_ad(services: Services, files) -> None:
     limit = MEMBERS * 50 // 100  # default: more than half of the members
     outcome = {}
-    for present in (limit - 1, limit, limit + 1):
+    for attending in (limit - 1, limit, limit + 1):
         number = invited(services, files)
         try:
-            act(services, number, "buka_sidang", "rina", values={"jumlah_hadir": present},
-                files=pdfs(files, "daftar_hadir"))
+            act(services, number, "buka_sidang", "rina", values=hadir(attending), files=pdfs(files, "daftar_hadir_ttd"))
         except ValidationError:
-            act(services, number, "tunda", "rina", values={"jumlah_hadir": present}, files=pdfs(files, "daftar_hadir"))
-        outcome[present] = state(services, number)
+            act(services, number, "tunda", "rina", values=hadir(attending), files=pdfs(files, "daftar_hadir_ttd"))
+        outcome[attending] = state(services, number)
     assert outcome == {limit - 1: "penundaan", limit: "penundaan", limit + 1: "sidang"}
+
+
+def test_a_rat_below_the_quorum_cannot_open_and_must_be_postponed(services: Services, files) -> None:
+    number = invited(services, files)
+    refused(services, number, "buka_sidang", "rina", ValidationError,
+            r"Hadir 100 dari 200 anggota; kuorum kehadiran memerlukan lebih dari 50% \(minimal 101\)",
+            values=hadir(100), files=pdfs(files, "daftar_hadir_ttd"))
+    act(services, number, "tunda", "rina", values=hadir(100), files=pdfs(files, "daftar_hadir_ttd"))
+    assert state(services, number) == "penundaan"
+    shown = {name: value for name, _, value in services.show(number, None).fields}
+    assert shown["daftar_hadir"] == "100 hadir"  # the list of those present is kept, for the Berita Acara
+
+
+def test_a_rat_that_reached_its_quorum_cannot_be_postponed_for_want_of_one(services: Services, files) -> None:
+    number = invited(services, files)
+    refused(services, number, "tunda", "rina", ValidationError, "tercapai, sedangkan 'Tunda rapat",
+            values=hadir(101), files=pdfs(files, "daftar_hadir_ttd"))
+    act(services, number, "buka_sidang", "rina", values=hadir(101), files=pdfs(files, "daftar_hadir_ttd"))
+    assert state(services, number) == "sidang"
+
+
+def test_only_members_on_the_register_on_the_day_of_the_rat_can_be_listed_present(
+        services: Services, files) -> None:
+    late = members(services, 1, joined=date(2027, 3, 21), first=2001)[0]  # joined the day after the RAT
+    members(services, 1, joined=date(2026, 1, 5), first=2002)
+    number = invited(services, files)
+    listed = {"daftar_hadir": hadir(120)["daftar_hadir"] + f",{late},KKMP-STN-9999,KKMP-STN-1001"}
+    error = refused(services, number, "buka_sidang", "rina", ValidationError,
+                    "bukan anggota pada 20 Maret 2027 menurut Buku Daftar Anggota: KKMP-STN-2001, KKMP-STN-9999",
+                    values=listed, files=pdfs(files, "daftar_hadir_ttd"))
+    assert "tercatat lebih dari sekali: KKMP-STN-1001" in str(error)
+    # the register counts 201 members that day, and a number typed in small letters is the member's number
+    refused(services, number, "buka_sidang", "rina", ValidationError, "Hadir 100 dari 201 anggota",
+            values={"daftar_hadir": hadir(99)["daftar_hadir"] + ",kkmp-stn-2002"}, files=pdfs(files, "daftar_hadir_ttd"))
+    act(services, number, "buka_sidang", "rina", values={"daftar_hadir": hadir(100)["daftar_hadir"] + ",kkmp-stn-2002"},
+        files=pdfs(files, "daftar_hadir_ttd"))
+    assert state(services, number) == "sidang"
 
 
 def test_an_ad_that_says_at_least_half_lets_exactly_half_open_the_rat(
         services: Services, files, tmp_path: Path) -> None:
     reimport(services, tmp_path, settings={"kuorum_rapat_anggota_lebih_dari": False})
     number = invited(services, files)
-    refused(services, number, "tunda", "rina", ValidationError, "tidak terpenuhi", values={"jumlah_hadir": 100},
-            files=pdfs(files, "daftar_hadir"))
-    act(services, number, "buka_sidang", "rina", values={"jumlah_hadir": 100}, files=pdfs(files, "daftar_hadir"))
+    refused(services, number, "tunda", "rina", ValidationError, "sekurang-kurangnya 50%, minimal 100", values=hadir(100),
+            files=pdfs(files, "daftar_hadir_ttd"))
+    act(services, number, "buka_sidang", "rina", values=hadir(100), files=pdfs(files, "daftar_hadir_ttd"))
     assert state(services, number) == "sidang"
 
 
 def test_a_postponed_rat_is_called_again_with_the_second_quorum(services: Services, files) -> None:
     limit = MEMBERS * 20 // 100
     outcome = {}
-    for present in (limit - 1, limit, limit + 1):
+    for attending in (limit - 1, limit, limit + 1):
         number = invited(services, files)
-        act(services, number, "tunda", "rina", values={"jumlah_hadir": 60},
-            files=pdfs(files, "daftar_hadir"))
+        act(services, number, "tunda", "rina", values=hadir(60), files=pdfs(files, "daftar_hadir_ttd"))
         assert state(services, number) == "penundaan"
         act(services, number, "jadwalkan_ulang", "rina", values={"tanggal_rat": "2027-04-03"},
             files=pdfs(files, "undangan"))
         try:
-            act(services, number, "buka_sidang", "bambang", values={"jumlah_hadir": present},
-                files=pdfs(files, "daftar_hadir"))
+            act(services, number, "buka_sidang", "bambang", values=hadir(attending),
+                files=pdfs(files, "daftar_hadir_ttd"))
         except ValidationError:
-            act(services, number, "tunda", "bambang", values={"jumlah_hadir": present},
-                files=pdfs(files, "daftar_hadir"))
-        outcome[present] = state(services, number)
+            act(services, number, "tunda", "bambang", values=hadir(attending), files=pdfs(files, "daftar_hadir_ttd"))
+        outcome[attending] = state(services, number)
     assert outcome == {limit - 1: "penundaan", limit: "sidang", limit + 1: "sidang"}
 
 
@@ -136,13 +194,13 @@ def test_the_reserve_may_not_fall_below_the_minimum_of_the_ad(services: Services
 
 def test_a_vote_carries_only_with_more_than_half_of_those_present(services: Services, files) -> None:
     outcome = {}
-    for yes in (49, 50, 51):
-        number = opened(services, files, present=101)
+    for yes in (49, 50, 51, 102):  # 102: more votes than members present
+        number = opened(services, files, attending=101)
         values = {**DECISIONS, "metode_keputusan": "Pemungutan suara", "suara_setuju": yes}
         with contextlib.suppress(ValidationError):
             act(services, number, "putuskan", "joko", values=values)
         outcome[yes] = state(services, number)
-    assert outcome == {49: "sidang", 50: "sidang", 51: "berita_acara"}
+    assert outcome == {49: "sidang", 50: "sidang", 51: "berita_acara", 102: "sidang"}
 
 
 def test_the_pengawas_and_the_ketua_send_the_materials_back(services: Services, files) -> None:

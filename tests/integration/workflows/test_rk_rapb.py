@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from engine.errors import PermissionDeniedError, TatakelolaError, ValidationError
 from engine.services import Services
-from tests.integration.workflows.helpers import Files, act, pdfs, refused, reimport, start, state
+from tests.integration.workflows.helpers import (
+    Files,
+    act,
+    members,
+    pdfs,
+    present,
+    refused,
+    reimport,
+    start,
+    state,
+)
 
 WF = "rk_rapb"
 PLAN = {"tahun_anggaran": 2027, "jenis": "Rencana awal", "target_pendapatan": 1_450_000_000,
         "rencana_biaya": 100_000_000, "rencana_investasi": 75_000_000}
 REVISION = {**PLAN, "jenis": "Revisi", "rujukan_pengesahan": "RKRAPB/2026/0001",
             "alasan_revisi": "Harga beras naik; pos pembelian sembako digeser dari pos pemeliharaan"}
-MEETING = {"tanggal_rapat_anggota": "2026-12-12", "panggilan_rapat": "Rapat pertama", "jumlah_anggota": 200,
-           "jumlah_hadir": 140}
+MEMBERS = 200  # in the Buku Daftar Anggota on the day of the Rapat Anggota
+
+
+def hadir(count: int) -> str:
+    """The daftar hadir of ``count`` members (KKMP-STN-1001 …)."""
+    return present(f"KKMP-STN-{n:04d}" for n in range(1001, 1001 + count))
+
+
+MEETING = {"tanggal_rapat_anggota": "2026-12-12", "panggilan_rapat": "Rapat pertama", "daftar_hadir": hadir(140)}
+
+
+@pytest.fixture(autouse=True)
+def register(services: Services) -> list[str]:
+    """The register the Rapat Anggota counts its quorum against."""
+    return members(services, MEMBERS)
 
 
 def submitted(services: Services, files: Files, values: dict | None = None) -> str:
@@ -102,14 +128,15 @@ def test_a_cooperative_whose_ad_reserves_every_revision_to_the_meeting(
 
 def test_ratification_needs_the_quorum_of_the_ad_on_first_and_second_call(services: Services, files) -> None:
     outcome = {}
-    for call, present in (("Rapat pertama", 100), ("Rapat pertama", 101),
+    for call, attending in (("Rapat pertama", 100), ("Rapat pertama", 101),
                           ("Rapat kedua setelah penundaan", 39), ("Rapat kedua setelah penundaan", 40),
                           ("Rapat kedua setelah penundaan", 41)):
         number = at_the_meeting(services, files)
         with contextlib.suppress(ValidationError):
-            act(services, number, "sahkan", "joko", values={**MEETING, "panggilan_rapat": call, "jumlah_hadir": present},
+            act(services, number, "sahkan", "joko",
+                values={**MEETING, "panggilan_rapat": call, "daftar_hadir": hadir(attending)},
                 files=pdfs(files, "berita_acara_ra"))
-        outcome[(call[:11], present)] = state(services, number)
+        outcome[(call[:11], attending)] = state(services, number)
     assert outcome == {("Rapat perta", 100): "pengesahan_rapat_anggota", ("Rapat perta", 101): "disahkan",
                        ("Rapat kedua", 39): "pengesahan_rapat_anggota", ("Rapat kedua", 40): "disahkan",
                        ("Rapat kedua", 41): "disahkan"}
@@ -132,3 +159,16 @@ def test_the_meeting_can_reject_the_plan(services: Services, files) -> None:
     number = at_the_meeting(services, files)
     act(services, number, "tolak", "joko", comment="Rencana pinjaman bank ditolak rapat")
     assert services.show(number, None).summary.state == "ditolak"
+
+
+def test_ratification_counts_the_register_on_the_day_of_the_meeting(services: Services, files) -> None:
+    members(services, 20, first=3001, joined=date(2026, 12, 13))  # joined after the meeting
+    number = at_the_meeting(services, files)
+    refused(services, number, "sahkan", "joko", ValidationError,
+            r"Hadir 100 dari 200 anggota; kuorum kehadiran memerlukan lebih dari 50% \(minimal 101\)",
+            values={**MEETING, "daftar_hadir": hadir(100)}, files=pdfs(files, "berita_acara_ra"))
+    refused(services, number, "sahkan", "joko", ValidationError, "bukan anggota pada 12 Desember 2026",
+            values={**MEETING, "daftar_hadir": hadir(101) + ",KKMP-STN-3001"}, files=pdfs(files, "berita_acara_ra"))
+    act(services, number, "sahkan", "joko", values={**MEETING, "daftar_hadir": hadir(101)},
+        files=pdfs(files, "berita_acara_ra"))
+    assert state(services, number) == "disahkan"
