@@ -133,3 +133,15 @@ class Settings(BaseModel):
     def web_secret_path(self) -> Path:
         """Where the generated cookie-signing secret is kept when none is configured."""
         return self.resolved_key_path.with_name("web-secret")
+
+    @property
+    def document_key_path(self) -> Path:
+        """The PDF-signing key and its certificate (created on first use): ``<key>-pdf.key`` beside the key."""
+        key = self.resolved_key_path
+        return key.with_name(key.stem + "-pdf.key")
+
+    @property
+    def document_cert_path(self) -> Path:
+        """The PDF-signing certificate alone, to hand to the Dinas and PDF readers: ``<key>-pdf.crt``."""
+        key = self.resolved_key_path
+        return key.with_name(key.stem + "-pdf.crt")

@@ -40,8 +40,10 @@ def _write(ctx: typer.Context, issued: IssuedPdf, output: Path | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(issued.data)
     recorded = "tercatat di basis data" if issued.recorded else "tidak dicatat (basis data belum disiapkan)"
+    signed = (f"ditandatangani {issued.signed_by}" if issued.signed_by else
+              "tanpa tanda tangan digital (belum ada kunci instalasi; jalankan `tatakelola init`)")
     cli.out.print(f"Dokumen {escape(issued.number)} ({issued.pages} halaman) ditulis ke {escape(str(target))}")
-    cli.err.print(f"SHA-256 {issued.sha256}; {recorded}.")
+    cli.err.print(f"SHA-256 {issued.sha256}; {recorded}; {escape(signed)}.")
 
 
 def _parse_date(text: str, option: str) -> date:

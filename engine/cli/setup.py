@@ -29,6 +29,10 @@ def init(ctx: typer.Context) -> None:
     else:
         cli.out.print(f"Kunci penanda tangan dipakai: {path}")
     cli.out.print(f"Kunci verifikasi untuk pengawas: {services.signer.verifier_key}")
+    certificate = services.document_certificate()
+    if certificate is not None:
+        cli.out.print(f"Sertifikat tanda tangan PDF: {escape(str(certificate.path))} "
+                      f"({escape(certificate.subject)}, sidik SHA-256 {certificate.sha256})")
 
 
 @org_app.command("import")
@@ -39,7 +43,9 @@ def org_import(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Be
     cli.out.print(
         f"Impor selesai: koperasi +{summary.cooperatives_added} (diperbarui {summary.cooperatives_updated}), "
         f"orang +{summary.people_added} (diperbarui {summary.people_updated}), "
-        f"jabatan +{summary.terms_added} (diperbarui {summary.terms_updated})."
+        f"jabatan +{summary.terms_added} (diperbarui {summary.terms_updated})"
+        + (f", anggota +{summary.members_added} (diperbarui {summary.members_updated})"
+           if summary.members_added or summary.members_updated else "") + "."
     )
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 from sqlalchemy import func, select
 
 from engine.adapters.passwords import check_password, hash_password
+from engine.adapters.render.identity import installation_identity
 from engine.adapters.store.models import Case, Cooperative, DefinitionRecord, Person, RoleAssignment
 from engine.audit.keys import create_key_file
 from engine.audit.log import register_key
@@ -28,10 +29,21 @@ from engine.errors import (
     ValidationError,
 )
 from engine.services.context import Context
+from engine.services.members import import_members
 from engine.services.organisation import ImportSummary, apply_org, load_org
 from engine.services.sessions import PASSWORD_CHANGED, PASSWORD_RESET, WebSessions
 
-__all__ = ["Accounts", "Admin", "LoginThrottle", "wait_words"]
+__all__ = ["Accounts", "Admin", "DocumentCertificate", "LoginThrottle", "wait_words"]
+
+
+@dataclass(frozen=True)
+class DocumentCertificate:
+    """The installation's PDF-signing certificate: where it is, whose it is, its SHA-256 fingerprint."""
+
+    path: Path
+    key_path: Path
+    subject: str
+    sha256: str
 
 
 class Admin:
@@ -41,7 +53,11 @@ class Admin:
         self.ctx = ctx
 
     def init(self) -> tuple[Path, bool]:
-        """Create or upgrade the schema and create the signing key if missing."""
+        """Create or upgrade the schema and create the signing key if missing.
+
+        The PDF-signing certificate is made by :meth:`document_certificate` (``tatakelola init``
+        calls it) or by the first document issued: a 3072-bit RSA key takes a moment to generate.
+        """
         self.ctx.db.upgrade()
         path = self.ctx.settings.resolved_key_path
         created = False
@@ -52,12 +68,28 @@ class Admin:
             register_key(session, self.ctx.signer, self.ctx.clock())
         return path, created
 
+    def document_certificate(self) -> DocumentCertificate | None:
+        """The certificate issued PDFs are signed with (created beside the key if missing); None without a key."""
+        identity = installation_identity(self.ctx.settings)
+        if identity is None:
+            return None
+        return DocumentCertificate(self.ctx.settings.document_cert_path, self.ctx.settings.document_key_path,
+                                   identity.common_name, identity.fingerprint)
+
     def import_org(self, path: Path) -> ImportSummary:
         """Import an organisation file (idempotent)."""
         org = load_org(path)
         self.ctx.db.require_schema()
         with self.ctx.db.session() as session:
-            return apply_org(session, org, self.ctx.clock())
+            summary = apply_org(session, org, self.ctx.clock())
+            for coop_in in org.cooperatives:
+                if coop_in.members:
+                    coop = self.ctx.coop(session, coop_in.slug)
+                    added, updated = import_members(session, coop, coop_in.members, now=self.ctx.clock(),
+                                                    signer=self.ctx.signer, actor="operator", source="berkas")
+                    summary.members_added += added
+                    summary.members_updated += updated
+            return summary
 
     def cooperatives(self) -> list[tuple[Cooperative, int, int]]:
         """Every cooperative with its count of current role holders and open cases (three queries)."""

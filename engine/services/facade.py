@@ -22,7 +22,7 @@ from engine.audit.verify import VerifyReport
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.registry import Registry
 from engine.errors import DefinitionChangedError
-from engine.services.admin import Accounts, Admin
+from engine.services.admin import Accounts, Admin, DocumentCertificate
 from engine.services.audit import FOLLOWUP_WORKFLOW, AuditService
 from engine.services.cases import CaseCommands, Upload
 from engine.services.context import Context
@@ -35,6 +35,7 @@ from engine.services.dto import (
     EventView,
     User,
 )
+from engine.services.members import MemberRegister
 from engine.services.organisation import ImportSummary
 from engine.services.sessions import LOGGED_OUT, WebSessions
 from engine.services.views import CaseViews
@@ -67,6 +68,7 @@ class Services:
         self.sessions = WebSessions(self.context)
         self.accounts = Accounts(self.context, self.sessions)
         self.audit = AuditService(self.context, self._start_number)
+        self.members = MemberRegister(self.context)
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -129,6 +131,10 @@ class Services:
     def init(self) -> tuple[Path, bool]:
         """Create or upgrade the schema and create the signing key if missing."""
         return self.admin.init()
+
+    def document_certificate(self) -> DocumentCertificate | None:
+        """The certificate issued PDFs are signed with, created beside the signing key if missing."""
+        return self.admin.document_certificate()
 
     def import_org(self, path: Path) -> ImportSummary:
         """Import an organisation file (idempotent)."""

@@ -60,7 +60,13 @@ def minutes(demo: tuple[Path, str]) -> Path:
     work, db = demo
     said = ok(run("--db", db, "doc", "minutes", "KAS/2026/0003", "-o", "ba.pdf", cwd=work))
     assert "BA-KAS-2026-0003" in said and "tercatat di basis data" in said
+    assert "ditandatangani Tatakelola — tatakelola" in said
     return work / "ba.pdf"
+
+
+def words(result: subprocess.CompletedProcess[str]) -> str:
+    """Output with rich's line wrapping undone."""
+    return " ".join((result.stdout + result.stderr).split())
 
 
 def test_a_berita_acara_is_issued_and_verifies_offline_and_against_the_database(demo: tuple[Path, str],
@@ -68,6 +74,7 @@ def test_a_berita_acara_is_issued_and_verifies_offline_and_against_the_database(
     work, db = demo
     offline = ok(run("doc", "verify", "ba.pdf", "--offline", cwd=work))
     assert "Dokumen sah" in offline and "tanpa basis data" in offline
+    assert "Ditandatangani oleh: Tatakelola — tatakelola (sidik sertifikat SHA-256 " in offline
     online = ok(run("--db", db, "doc", "verify", "ba.pdf", cwd=work))
     assert "tercatat di basis data" in online and "dan dengan basis data" in online
 
@@ -81,6 +88,40 @@ def test_verify_rejects_a_copy_with_one_changed_byte_in_an_attachment(demo: tupl
     result = run("doc", "verify", "palsu.pdf", "--offline", cwd=work)
     assert result.returncode == 1, result.stdout
     assert "Dokumen TIDAK sah" in result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("against", ["--offline", "--db"])
+def test_verify_rejects_a_copy_whose_printed_amount_was_changed(demo: tuple[Path, str], minutes: Path,
+                                                                 against: str) -> None:
+    from tests.integration.documents.conftest import change_printed_amount, pdf_text
+
+    work, db = demo
+    forged = change_printed_amount(minutes.read_bytes(), "18.750.000", "18.250.000")
+    assert "Rp 18.250.000" in pdf_text(forged)
+    (work / "ubah-jumlah.pdf").write_bytes(forged)
+    options = ["--offline"] if against == "--offline" else ["--db", db]
+    result = run("doc", "verify", "ubah-jumlah.pdf", *options, cwd=work)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Dokumen TIDAK sah: Isi berkas tidak cocok lagi dengan tanda tangan digitalnya: ada bita yang diubah " \
+           "setelah dokumen ditandatangani" in words(result)
+
+
+def test_verify_rejects_bytes_appended_after_the_signature(demo: tuple[Path, str], minutes: Path) -> None:
+    work, _ = demo
+    (work / "tambah.pdf").write_bytes(minutes.read_bytes() + b"% catatan tambahan\n")
+    result = run("doc", "verify", "tambah.pdf", "--offline", cwd=work)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Dokumen TIDAK sah: Ada 19 bita yang ditambahkan ke berkas setelah ditandatangani" in words(result)
+
+
+def test_init_creates_the_pdf_signing_certificate_beside_the_key(tmp_path: Path) -> None:
+    said = ok(run("--db", f"sqlite:///{tmp_path / 'baru.db'}", "init", cwd=tmp_path))
+    assert "Sertifikat tanda tangan PDF:" in said and "Tatakelola — tatakelola" in said
+    assert (tmp_path / "baru-signing-pdf.key").is_file() and (tmp_path / "baru-signing-pdf.crt").is_file()
+    key = (tmp_path / "baru-signing-pdf.key").read_bytes()
+    again = ok(run("--db", f"sqlite:///{tmp_path / 'baru.db'}", "init", cwd=tmp_path))  # idempotent: kept
+    assert (tmp_path / "baru-signing-pdf.key").read_bytes() == key
+    assert said.split("Sertifikat tanda tangan PDF:")[1] == again.split("Sertifikat tanda tangan PDF:")[1]
 
 
 def test_rapd_is_accepted_for_rapb_and_the_document_prints_rapb(demo: tuple[Path, str]) -> None:
@@ -122,6 +163,10 @@ def test_a_bare_sop_and_the_audit_report_are_written(demo: tuple[Path, str]) -> 
         shutil.copy(ROOT / "workflows" / name, few / name)
     bare = ok(run("--workflows", str(few), "doc", "sop", "pengeluaran_kas", cwd=few))  # no database here
     assert "SOP-KEU-03-V1.pdf" in bare and "tidak dicatat" in bare and (few / "SOP-KEU-03-V1.pdf").is_file()
+    assert "tanpa tanda tangan digital" in bare  # and no key is made where no installation is
+    unsigned = run("doc", "verify", "SOP-KEU-03-V1.pdf", "--offline", cwd=few)
+    assert unsigned.returncode == 1 and "Dokumen TIDAK sah: Dokumen tidak bertanda tangan digital" in words(unsigned)
+    assert not list(few.glob("*.key"))
     said = ok(run("--db", db, "doc", "audit-report", "--coop", "kkmp-sentanan", "--from", "01-01-2020",
                   "--to", "2099-12-31", "-o", "lap.pdf", cwd=work))
     assert "LHP-JEJAK-20200101-20991231" in said and "tercatat di basis data" in said

@@ -26,6 +26,10 @@ def test_the_berita_acara_of_a_decided_case_downloads_and_is_listed(as_user, dec
     pdf = agus.client.get(f"/k/{COOP}/kasus/{decided}/berita-acara.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert 'filename="BA-KAS-2026-0001.pdf"' in pdf.headers["content-disposition"]
+    from engine.services.documents import verify_pdf
+
+    signed = verify_pdf(pdf.content)  # signed in the request's worker thread, verifiable offline
+    assert signed.ok and signed.signer == "Tatakelola — tatakelola", [c.message for c in signed.checks]
     assert "BA-KAS-2026-0001" in agus.client.get(f"/k/{COOP}/kasus/{decided}").text  # now in the register
 
 

@@ -32,6 +32,7 @@ PROOFS = "proofs.json"
 CHECKPOINT = "checkpoint.txt"
 KEY = "verifier-key.txt"
 DEFINITION = "definition.json"
+CONTENT = "content.json"
 MANIFEST = "manifest.json"
 
 
@@ -97,6 +98,8 @@ class Evidence:
     subject: str | None = None
     log: LogEvidence | None = None
     definitions: tuple[DefinitionEvidence, ...] = ()
+    #: What the page prints, as plain data (``content.json``); ``render_document`` fills it in.
+    content: dict[str, Any] | None = None
     _files: list[EmbeddedFile] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def _payloads(self) -> list[EmbeddedFile]:
@@ -117,6 +120,9 @@ class Evidence:
             files.append(EmbeddedFile(name, item.canonical,
                                       f"Definisi prosedur {item.ref} (JSON kanonik); SHA-256-nya adalah sidik prosedur",
                                       "Source"))
+        if self.content is not None:
+            files.append(EmbeddedFile(CONTENT, dump_json(self.content),
+                                      "Data yang tercetak pada dokumen: angka, nama, tanggal (JSON)", "Data"))
         return files
 
     def definition_files(self) -> list[tuple[str, DefinitionEvidence]]:

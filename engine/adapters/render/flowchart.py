@@ -18,7 +18,7 @@ import base64
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from markupsafe import Markup, escape
 
@@ -123,6 +123,9 @@ class FlowPage:
 @dataclass(frozen=True)
 class Flowchart:
     """Everything the flowchart template prints."""
+
+    #: Page layout, not data: left out of ``content.json`` (the steps it draws are ``definition.json``).
+    layout_only: ClassVar[bool] = True
 
     lanes: list[Lane]
     lane_width: float

@@ -35,6 +35,8 @@ __all__ = [
     "Cooperative",
     "DataRevision",
     "DefinitionRecord",
+    "DocumentCertificate",
+    "Member",
     "Person",
     "RoleAssignment",
     "SigningKey",
@@ -177,6 +179,36 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class Member(Base):
+    """One line of the Buku Daftar Anggota: a member of a cooperative from ``joined_on`` until ``left_on``.
+
+    Fed by the admission and resignation procedures (``case_id`` / ``left_case_id``) or an import.
+    The NIK is stored for the register's own checks and shown masked.
+    """
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "number"),
+        UniqueConstraint("coop_id", "nik"),
+        Index("ix_members_coop_dates", "coop_id", "joined_on", "left_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    number: Mapped[str] = mapped_column(String(30))
+    full_name: Mapped[str] = mapped_column(String(120))
+    nik: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(300))
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    simpanan_pokok: Mapped[int] = mapped_column(BigInteger, default=0)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    left_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    source: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class DataRevision(Base):
     """The case data after one action; the audit entry commits to its SHA-256."""
 
@@ -308,6 +340,20 @@ class SigningKey(Base):
 #: Document tables that only ever grow. Kept apart from APPEND_ONLY_TABLES because migration
 #: 0001 creates triggers for every name in that tuple; 0002 creates these tables' triggers.
 DOCUMENT_APPEND_ONLY_TABLES = ("issued_documents",)
+
+
+class DocumentCertificate(Base):
+    """A certificate this installation signs issued PDFs with (append-only; the private key stays in a file).
+
+    ``doc verify`` against the database accepts a signature only by a certificate registered here.
+    """
+
+    __tablename__ = "document_certificates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class IssuedDocument(Base):

@@ -63,7 +63,10 @@ class DocumentService:
     """Issue the cooperative's documents from one engine instance (its database, key and workflows)."""
 
     def __init__(self, ctx: Context) -> None:
+        from engine.services.documents.signing import DocumentSigning
+
         self.ctx = ctx
+        self.signing = DocumentSigning(ctx.settings)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -87,9 +90,11 @@ class DocumentService:
             return False
 
     def _finish(self, issued: IssuedPdf, coop_id: int | None, subject: str | None, *, record: bool) -> IssuedPdf:
+        issued = self.signing.sign(issued)  # PAdES over the final bytes; unsigned where no installation key exists
         if not record:
             return issued
-        return record_issue(self._db, coop_id, issued, subject, self.ctx.clock())
+        certificate = self.signing.identity() if issued.signed_by else None
+        return record_issue(self._db, coop_id, issued, subject, self.ctx.clock(), certificate=certificate)
 
     def _when(self, moment: datetime) -> datetime:
         return document_time(moment, self.ctx.settings.source_date_epoch)

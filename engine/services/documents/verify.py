@@ -1,5 +1,6 @@
-"""Check an issued PDF: its attachments, inclusion proofs and signed checkpoint, offline and
-optionally against the database. Every finding is an Indonesian sentence."""
+"""Check an issued PDF: its PDF signature (PAdES, over every byte of the file), its attachments,
+inclusion proofs and signed checkpoint, offline and optionally against the database (the file's
+SHA-256 and the signing certificate registered there). Every finding is an Indonesian sentence."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters.render.evidence import CHECKPOINT, ENTRIES, KEY, MANIFEST, MANIFEST_FORMAT, PROOFS, dump_json
 from engine.adapters.render.formatting import tanggal
+from engine.adapters.render.signature import SignatureCheck, check_signature
 from engine.adapters.store.db import Database, as_utc
-from engine.adapters.store.models import AuditEntry, Cooperative, IssuedDocument, SigningKey
+from engine.adapters.store.models import AuditEntry, Cooperative, DocumentCertificate, IssuedDocument, SigningKey
 from engine.audit.core.merkle import CompactRange, leaf_hash, verify_inclusion
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, parse_verifier_key, verify_note
@@ -49,6 +52,9 @@ class PdfVerification:
     title: str | None = None
     coop: str | None = None
     checks: list[Check] = field(default_factory=list)
+    #: The signature's certificate: common name and SHA-256 fingerprint (None when unsigned).
+    signer: str | None = None
+    signer_sha256: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -83,6 +89,46 @@ def _page_text(reader: PdfReader, indexes: list[int]) -> str:
     return "\n".join(parts)
 
 
+#: The finding for a PDF without a signature (offline; against the database only when its SHA-256 is unknown).
+UNSIGNED = ("Dokumen tidak bertanda tangan digital: teks yang tercetak tidak terlindungi, jadi keasliannya "
+            "tidak dapat dipastikan tanpa basis data (dokumen diterbitkan tanpa kunci instalasi; terbitkan "
+            "ulang setelah `tatakelola init`).")
+
+
+def _check_signature(signature: SignatureCheck, result: PdfVerification, tz: tzinfo, *, offline: bool) -> None:
+    """The PDF signature: one, valid, over every byte of the file; names the signer."""
+    if not signature.present:
+        if offline:  # with a database, a recorded SHA-256 still proves the bytes (see _check_database)
+            result.bad(UNSIGNED)
+        return
+    if signature.error is not None:
+        result.bad("Tanda tangan digital tidak dapat diperiksa: struktur berkas rusak atau diubah setelah "
+                   f"ditandatangani ({signature.error}).")
+        return
+    result.signer, result.signer_sha256 = signature.signer, signature.fingerprint
+    if signature.count > 1:
+        result.bad(f"Berkas memuat {signature.count} tanda tangan digital: dokumen terbitan Tatakelola hanya "
+                   "bertanda tangan satu; yang lain ditambahkan kemudian.")
+    if not signature.intact:
+        result.bad("Isi berkas tidak cocok lagi dengan tanda tangan digitalnya: ada bita yang diubah setelah "
+                   "dokumen ditandatangani (misalnya angka atau teks pada halaman, atau lampirannya).")
+    elif not signature.valid:
+        result.bad("Tanda tangan digital tidak sah secara kriptografis: tidak dibuat dengan kunci sertifikat "
+                   "yang tercantum.")
+    if signature.intact and not signature.whole_file:  # (a changed signed part is told above)
+        added = f"Ada {signature.trailing} bita yang ditambahkan ke berkas" if signature.trailing else \
+            "Ada bagian berkas yang diubah"
+        result.bad(f"{added} setelah ditandatangani: tanda tangan tidak mencakup seluruh berkas, jadi dokumen "
+                   "diubah setelah terbit.")
+    if signature.ok:
+        when = f" pada {tanggal(signature.signed_at.astimezone(tz).date())}" if signature.signed_at else ""
+        result.good(f"Tanda tangan digital (PAdES) sah dan mencakup seluruh berkas{when}: tidak ada satu bita "
+                    "pun yang berubah sejak terbit.")
+        result.good(f"Ditandatangani oleh: {signature.signer} (sidik sertifikat SHA-256 "
+                    f"{(signature.fingerprint or '')[:16]}…). Sertifikat ini dibuat sendiri oleh instalasi "
+                    "koperasi; cocokkan sidiknya dengan yang diumumkan koperasi atau Dinas.")
+
+
 def _attachments(reader: PdfReader, result: PdfVerification) -> dict[str, bytes] | None:
     try:
         found = reader.attachments
@@ -94,6 +140,7 @@ def _attachments(reader: PdfReader, result: PdfVerification) -> dict[str, bytes]
 
 
 def _check_manifest(files: dict[str, bytes], result: PdfVerification) -> dict[str, Any] | None:
+    problems_before = len(result.problems)
     raw = files.get(MANIFEST)
     if raw is None:
         result.bad("Lampiran manifest.json tidak ada: berkas ini bukan dokumen terbitan Tatakelola, "
@@ -121,7 +168,7 @@ def _check_manifest(files: dict[str, bytes], result: PdfVerification) -> dict[st
     extra = sorted(set(files) - set(listed) - {MANIFEST})
     if extra:
         result.bad("Lampiran tak dikenal ditambahkan: " + ", ".join(extra) + ".")
-    if not [c for c in result.checks if not c.ok]:
+    if len(result.problems) == problems_before:
         result.good(f"{len(listed) + 1} lampiran utuh sesuai manifest.")
     return manifest
 
@@ -261,19 +308,40 @@ def _check_definitions(files: dict[str, bytes], manifest: dict[str, Any], result
         result.good(f"{len(items)} definisi prosedur cocok dengan sidik SHA-256-nya.")
 
 
+def _check_certificate(session: Session, signature: SignatureCheck, result: PdfVerification) -> None:
+    """The signing certificate is one this installation registered (when a document signed with it was issued)."""
+    if signature.fingerprint is None:
+        return
+    registered = session.scalar(select(DocumentCertificate.id).where(
+        DocumentCertificate.fingerprint == signature.fingerprint))
+    if registered is None:
+        result.bad(f"Sertifikat penanda tangan ({signature.signer}, sidik {signature.fingerprint[:16]}…) bukan "
+                   "sertifikat instalasi ini: tidak terdaftar di basis data, jadi dokumen ditandatangani pihak lain.")
+    else:
+        result.good(f"Sertifikat penanda tangan terdaftar di basis data sebagai sertifikat instalasi ini "
+                    f"(sidik {signature.fingerprint[:16]}…).")
+
+
 def _check_database(db: Database, data: bytes, manifest: dict[str, Any],
-                    log: tuple[list[str], NoteCheckpoint, str] | None, result: PdfVerification, tz: tzinfo) -> None:
+                    log: tuple[list[str], NoteCheckpoint, str] | None, result: PdfVerification, tz: tzinfo,
+                    signature: SignatureCheck) -> None:
     if not db.schema_is_current():
         result.bad("Basis data belum disiapkan atau versinya lama; tidak dapat dicocokkan.")
         return
     digest = hashlib.sha256(data).hexdigest()
     with db.session() as session:
+        _check_certificate(session, signature, result)
         issued = session.scalars(select(IssuedDocument).where(IssuedDocument.sha256 == digest)
                                  .order_by(IssuedDocument.id).limit(1)).first()
         if issued is None:
+            if not signature.present:
+                result.bad(UNSIGNED)
             result.bad(f"SHA-256 berkas ini ({digest[:16]}…) tidak tercatat di basis data: berkas diubah setelah "
                        "diterbitkan, atau bukan terbitan basis data ini.")
         else:
+            if not signature.present:
+                result.good("Dokumen tidak bertanda tangan digital, tetapi SHA-256-nya tercatat: isinya sama "
+                            "persis dengan yang diterbitkan.")
             result.good(f"SHA-256 berkas tercatat di basis data: {issued.number}, diterbitkan "
                         f"{tanggal(as_utc(issued.issued_at).astimezone(tz).date())}.")
         if log is None:
@@ -322,6 +390,8 @@ def verify_pdf(data: bytes, db: Database | None = None, tz: tzinfo = DEFAULT_TZ)
     except Exception as exc:
         result.bad(f"Berkas bukan PDF yang dapat dibaca ({type(exc).__name__}).")
         return result
+    signature = check_signature(data)
+    _check_signature(signature, result, tz, offline=db is None)
     files = _attachments(reader, result)
     if files is None:
         return result
@@ -333,5 +403,5 @@ def verify_pdf(data: bytes, db: Database | None = None, tz: tzinfo = DEFAULT_TZ)
     log = _check_log(files, manifest, result)
     _check_definitions(files, manifest, result)
     if db is not None:
-        _check_database(db, data, manifest, log, result, tz)
+        _check_database(db, data, manifest, log, result, tz, signature)
     return result

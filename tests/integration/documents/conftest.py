@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from pypdf.generic import NameObject
 from sqlalchemy import create_engine
 
 from engine.adapters.store.db import normalise_url
-from engine.demo import DEMO_ORG
+from engine.demo import DEMO_MEMBERS, DEMO_ORG
 from engine.domain.definitions.registry import Registry
 from engine.services import Services
 from engine.services.documents import DocumentService
@@ -130,16 +131,24 @@ def quorum_kas(services: Services, files: Callable[..., Path]) -> str:
     return number
 
 
+#: 18 of the demo register's 25 members, present at the Rapat Anggota of 24 November 2026.
+RA_PRESENT = ",".join(f"KKMP-STN-{n:04d}" for n in range(1, 19))
+
+
 def with_pimpinan_rapat(services: Services, tmp_path: Path) -> None:
-    """Give the demo cooperative a pimpinan Rapat Anggota (joko) for RK/RAPB ratification."""
+    """Give the demo cooperative a pimpinan Rapat Anggota (joko) and its Buku Daftar Anggota (25 members),
+    for RK/RAPB ratification."""
+    services.import_org(DEMO_MEMBERS)  # first: a members-only file leaves the city and kelurahan empty
     org = tmp_path / "org-extra.yaml"
     org.write_text(ORG_EXTRA, encoding="utf-8")
     services.import_org(org)
 
 
 def ratified_rk_rapb(services: Services, files: Callable[..., Path], year: int = 2027, *,
-                     target: int = 2_095_300_000, biaya: int = 1_986_600_000, investasi: int = 59_750_000) -> str:
-    """Run an RK/RAPB case for ``year`` through pengurus, pengawas and the Rapat Anggota."""
+                     target: int = 2_095_300_000, biaya: int = 1_986_600_000, investasi: int = 59_750_000,
+                     present: str = RA_PRESENT) -> str:
+    """Run an RK/RAPB case for ``year`` through pengurus, pengawas and the Rapat Anggota (``present``: its
+    daftar hadir, member numbers comma separated)."""
     view = services.start_case("rk_rapb", COOP, "sri", values={
         "tahun_anggaran": str(year), "jenis": "Rencana awal", "target_pendapatan": str(target),
         "rencana_biaya": str(biaya), "rencana_investasi": str(investasi)},
@@ -151,6 +160,42 @@ def ratified_rk_rapb(services: Services, files: Callable[..., Path], year: int =
     for who in ("heru", "nuraini"):
         services.act(number, "setujui_pengawas", who)
     services.act(number, "sahkan", "joko", values={
-        "tanggal_rapat_anggota": "2026-11-24", "panggilan_rapat": "Rapat pertama", "jumlah_anggota": "120",
-        "jumlah_hadir": "87"}, checks=["dibahas_dalam_rapat"], files={"berita_acara_ra": files("ba-ra.pdf")})
+        "tanggal_rapat_anggota": "2026-11-24", "panggilan_rapat": "Rapat pertama", "daftar_hadir": present},
+        checks=["dibahas_dalam_rapat"], files={"berita_acara_ra": files("ba-ra.pdf")})
     return number
+
+
+def _glyphs(text: str) -> list[bytes]:
+    """WeasyPrint's DejaVu subsets keep the font's glyph ids: '0'-'9' are <0013>-<001c>, '.' is <0011>."""
+    return [b"<0011>" if ch == "." else f"<{0x13 + int(ch):04x}>".encode() for ch in text]
+
+
+def change_printed_amount(data: bytes, old: str, new: str, *, incremental: bool = False) -> bytes:
+    """A copy of the PDF whose first page prints ``new`` where it printed ``old`` (digits and dots only).
+
+    The page's content stream is decoded, the glyphs of the figure replaced one by one, and the
+    file written again as a PDF editor would: rewritten whole, or (``incremental``) with the
+    changed stream appended as an incremental update after the signature.
+    """
+    if incremental:
+        writer = PdfWriter(io.BytesIO(data), incremental=True)
+    else:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    contents = writer.pages[0]["/Contents"].get_object()
+    raw = contents.get_data()
+    found = re.search(rb"-?[\d.]*".join(re.escape(g) for g in _glyphs(old)), raw)
+    assert found is not None, f"{old} is not printed on the first page"
+    changed, rest = b"", found.group(0)
+    for before, after in zip(_glyphs(old), _glyphs(new), strict=True):
+        at = rest.index(before)
+        changed, rest = changed + rest[:at] + after, rest[at + len(before):]
+    contents.set_data(raw[:found.start()] + changed + rest + raw[found.end():])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def unsigned_revision(data: bytes) -> bytes:
+    """The PDF as WeasyPrint wrote it, before the signature's incremental update."""
+    end = data.index(b"%%EOF") + len(b"%%EOF")
+    return data[:end + 1] if data[end:end + 1] == b"\n" else data[:end]

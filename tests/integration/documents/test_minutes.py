@@ -13,8 +13,15 @@ from engine.services import Services
 from engine.services.documents import DocumentService, IssuedPdf
 from engine.settings import Settings
 from tests.conftest import ON_POSTGRES
-from tests.helpers import KAS_DRAFT_CHECKS, start_kas, submitted_kas
-from tests.integration.documents.conftest import attachments, pdf_text, quorum_kas
+from tests.helpers import COOP, KAS_DRAFT_CHECKS, start_kas, submitted_kas
+from tests.integration.documents.conftest import (
+    attachments,
+    pdf_text,
+    quorum_kas,
+    ratified_rk_rapb,
+    with_pimpinan_rapat,
+)
+from tests.integration.workflows.helpers import members
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +79,8 @@ def test_the_decision_entries_proofs_checkpoint_and_key_are_embedded(decided: tu
                                                                    shared: Services) -> None:
     number, issued = decided
     files_in = attachments(issued.data)
-    assert set(files_in) == {"entries.jsonl", "proofs.json", "checkpoint.txt", "verifier-key.txt", "manifest.json"}
+    assert set(files_in) == {"entries.jsonl", "proofs.json", "checkpoint.txt", "verifier-key.txt", "content.json",
+                             "manifest.json"}
     entries = files_in["entries.jsonl"].decode().splitlines()
     assert [json.loads(e)["case"] for e in entries] == [number] * 6
     proofs = json.loads(files_in["proofs.json"])
@@ -119,3 +127,59 @@ def test_the_register_of_issued_documents_is_append_only(decided: tuple[str, Iss
     if ON_POSTGRES:
         with pytest.raises(Exception, match="append-only"), shared.db.db_engine.begin() as conn:
             conn.execute(text("TRUNCATE issued_documents"))
+
+
+def _board_meeting(services: Services, files, present: str) -> str:
+    number = services.start_case("keputusan_rapat_pengurus", COOP, "rina", values={
+        "judul": "Jam buka gerai", "uraian": "Gerai buka 07.00-21.00", "tanggal_rapat": "2026-11-20",
+        "hadir": present}, files={"notulen": files("notulen.pdf")}).summary.number
+    services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
+    return number
+
+
+def test_the_berita_acara_of_a_board_meeting_lists_who_was_present_absent_and_silent(
+        docs: DocumentService, services: Services, files) -> None:
+    number = _board_meeting(services, files, "bambang,dwi,endang,rina")  # Sri (bendahara) absent
+    for who in ("bambang", "dwi", "endang"):
+        services.act(number, "setujui", who)
+    body = pdf_text(docs.minutes(number).data)
+    assert ("Hadir 4 dari 5 pengurus (kuorum kehadiran tercapai: lebih dari 50%). "
+            "Setuju 3, menolak 0, tidak memberi suara 1.") in body
+    present = body[body.index("Hadir (4)"):body.index("Tidak hadir (1)")]
+    absent = body[body.index("Tidak hadir (1)"):body.index("Hadir tetapi tidak memberi suara (1)")]
+    silent = body[body.index("Hadir tetapi tidak memberi suara (1)"):body.index("Riwayat langkah")]
+    for name, office in (("Bambang Sutrisno", "Ketua Pengurus"), ("Dwi Prasetyo", "Wakil Ketua Bidang Usaha"),
+                         ("Endang Lestari", "Wakil Ketua Bidang Keanggotaan"), ("Rina Wulandari", "Sekretaris")):
+        assert f"{name} {office}" in present
+    assert "Sri Handayani Bendahara" in absent and "Sri" not in present
+    assert "Rina Wulandari Sekretaris" in silent and "Bambang" not in silent  # rina proposed, so she did not vote
+    assert "Jumlah pengurus hadir" not in body
+
+
+def test_a_rejection_by_the_pengurus_present_is_counted_as_such(docs: DocumentService, services: Services,
+                                                                files) -> None:
+    number = _board_meeting(services, files, "bambang,dwi,endang,rina,sri")
+    services.act(number, "setujui", "bambang")
+    for who in ("dwi", "endang", "sri"):
+        services.act(number, "tolak", who, comment="Jam buka terlalu panjang")
+    body = pdf_text(docs.minutes(number).data)
+    assert "Hadir 5 dari 5 pengurus (kuorum kehadiran tercapai: lebih dari 50%). " \
+           "Setuju 1, menolak 3, tidak memberi suara 1." in body
+
+
+def test_the_berita_acara_of_a_rapat_anggota_lists_members_by_number_or_counts_a_long_list(
+        docs: DocumentService, services: Services, files, tmp_path) -> None:
+    with_pimpinan_rapat(services, tmp_path)
+    body = pdf_text(docs.minutes(ratified_rk_rapb(services, files)).data)
+    assert "Hadir 18 dari 25 anggota (kuorum kehadiran tercapai: lebih dari 50%)." in body
+    assert "Hadir (18)" in body and "KKMP-STN-0001 Ahmad Fauzi" in body
+    assert "Tidak hadir (7)" in body and "KKMP-STN-0019 Tri Handayani" in body
+    assert "tidak memberi suara" not in body  # members are counted, not polled one by one
+
+    numbers = members(services, 100)  # 125 members: 70 present is more than half
+    number = ratified_rk_rapb(services, files, 2028, present=",".join(numbers[:70]))
+    body = pdf_text(docs.minutes(number).data)
+    assert "Hadir 70 dari 125 anggota (kuorum kehadiran tercapai: lebih dari 50%)." in body
+    assert "Hadir 70 anggota, tidak hadir 55 anggota dari 125 anggota yang tercatat pada tanggal rapat; " \
+           "daftar hadir terlampir." in body
+    assert "KKMP-STN-1001" not in body

@@ -92,7 +92,7 @@ def test_a_printed_sop_embeds_its_definition_and_the_latest_checkpoint(kas_sop: 
     assert loaded.sha256 in files["manifest.json"].decode()
     assert docs.verify(issued.data).ok
     bare = docs.sop("pengeluaran_kas")
-    assert set(attachments(bare.data)) == {"definition.json", "manifest.json"}
+    assert set(attachments(bare.data)) == {"definition.json", "content.json", "manifest.json"}
     assert f"sidik {loaded.sha256[:32]}" in pdf_text(bare.data)
 
 
