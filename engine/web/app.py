@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from num2words import num2words
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from engine.domain.values import format_date_id, format_rupiah
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     templates.env.filters["wib"] = lambda moment: (
         moment.astimezone(services.tz).strftime("%d-%m-%Y %H.%M") + " WIB" if isinstance(moment, datetime) else "")
     app.state.templates = templates
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and the diagram script travel compressed
     app.add_middleware(SessionMiddleware, secret_key=_secret(settings, secret_key), session_cookie="tatakelola_sesi",
                        max_age=int(settings.session_hours * 3600), same_site="lax", https_only=secure_cookies)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")

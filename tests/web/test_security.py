@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.services import Services
-from tests.helpers import KAS_VERIFY_CHECKS, submitted_kas
+from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
 
 OWN = "kkmp-sentanan"
 OTHER = "kkmp-kranggan"
@@ -161,3 +161,13 @@ def test_the_openapi_document_describes_the_api(browser) -> None:
     spec = browser.client.get("/api/openapi.json").json()
     assert "/api/koperasi/{slug}/kasus/{prefix}/{year}/{seq}/aksi" in spec["paths"]
     assert "/api/tugas" in spec["paths"]
+
+
+def test_pages_and_scripts_travel_compressed(as_user) -> None:
+    browser = as_user("sri")
+    for path in (f"/k/{COOP}", "/static/mermaid.min.js"):
+        response = browser.client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.headers.get("content-encoding") == "gzip", path
+        assert int(response.headers.get("content-length", "0")) < len(response.content), path
+    plain = browser.client.get("/tugas", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
