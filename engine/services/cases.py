@@ -12,6 +12,7 @@ saves nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,17 @@ __all__ = ["CaseCommands", "Upload"]
 Upload = Path | tuple[str, bytes]
 
 _NOT_HERE = "tidak dapat diubah pada langkah ini"
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What the policy established for the chosen variant: the role acted in, files stored, data, votes."""
+
+    role: str
+    attached: dict[str, Any]
+    data: dict[str, Any]
+    votes: int
+    needed: int
 
 
 class CaseCommands:
@@ -216,7 +228,7 @@ class CaseCommands:
         data = dict(case.data)
         data.update(new_values)
         context = {**{name: data.get(name) for name in d.fields}, "settings": settings}
-        chosen: dict[str, Any] = {}
+        checked: list[_Checked] = []  # what ready() established for the variant the machine chose
 
         def ready(action: Action) -> bool:
             """The machine chose ``action``: may this person take it, is all in order, does it fire now?"""
@@ -245,8 +257,7 @@ class CaseCommands:
                                    settings)
             needed = quorum_needed(action, settings)
             votes = 1 + sum(1 for v in votes_here if v.action == action.id) if action.quorum is not None else 1
-            chosen.update(role=eligible.role or action.roles[0], attached=attached, data=complete,
-                          needed=needed, votes=votes)
+            checked.append(_Checked(eligible.role or action.roles[0], attached, complete, votes, needed))
             return votes >= needed
 
         try:
@@ -256,23 +267,24 @@ class CaseCommands:
         if decision.chosen is None:
             raise _guard_problem(d, candidates, data, settings)
         action = decision.chosen
-        data = chosen["data"]
+        outcome = checked[0]
+        data = outcome.data
         if data != case.data or case.data_rev == 0:
             revision_sha = _revision(session, case, data, now).sha256
             case.data = data
         else:
             revision_sha = sha256_hex(canonical(data))
         step_no = case.step_no
-        votes, needed = chosen["votes"], chosen["needed"]
+        votes, needed = outcome.votes, outcome.needed
         seq = self._log(session, coop, case, record, action=action.id, kind=action.kind, from_state=state,
-                        to_state=decision.state, person=person, role=chosen["role"], comment=comment,
+                        to_state=decision.state, person=person, role=outcome.role, comment=comment,
                         checks=checks, revision_sha=revision_sha,
-                        attachments=[a["sha256"] for a in chosen["attached"].values()],
+                        attachments=[a["sha256"] for a in outcome.attached.values()],
                         vote={"count": votes, "needed": needed} if action.quorum else None,
                         settings=settings, now=now)
         if action.quorum is not None:
             session.add(Vote(coop_id=coop.id, case_id=case.id, step_no=step_no, action=action.id,
-                             person_id=person.id, role=chosen["role"], seq=seq, cast_at=now))
+                             person_id=person.id, role=outcome.role, seq=seq, cast_at=now))
         if decision.fired:
             case.state = decision.state
             case.step_no = step_no + 1
