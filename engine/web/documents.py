@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
-from engine.errors import FieldProblem, NotFoundError, PayloadTooLargeError, TatakelolaError, ValidationError
-from engine.web.rendering import AUDITORS, PLANNERS, page, read_form
+from engine.errors import FieldProblem, NotFoundError, TatakelolaError, ValidationError
+from engine.web.rendering import AUDITORS, PLANNERS, page, read_form, read_workbook_upload
 from engine.web.security import current_user, require_member, require_role, services_of
 
 if TYPE_CHECKING:  # rendering loads on the first document request
@@ -102,21 +101,13 @@ async def budget_upload(request: Request, slug: str) -> Response:
     try:
         year = _year(str(form.get("tahun", "")), services.today().year + 1)
         context["year"] = year
-        upload = form.get("berkas")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ValidationError([FieldProblem("berkas", "pilih berkas XLSX")])
-        if not upload.filename.lower().endswith(".xlsx"):
-            raise ValidationError([FieldProblem("berkas", "hanya berkas .xlsx (Excel) yang diterima")])
-        limit_mb = services.settings.max_workbook_mb
-        content = await upload.read(int(limit_mb * 1024 * 1024) + 1)
-        if len(content) > limit_mb * 1024 * 1024:
-            raise PayloadTooLargeError([FieldProblem("berkas", f"berkas terlalu besar (maksimal {limit_mb:g} MB)")])
+        filename, content = await read_workbook_upload(form, services.settings.max_workbook_mb)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.filename).name
+            path = Path(tmp) / Path(filename).name
             path.write_bytes(content)
             context["result"] = _documents(request).import_budget(slug, year, path, actor=user.username)
     except ValidationError as exc:
-        context.update(problems=[str(p) for p in exc.problems], headline=exc.headline)
+        context.update(problems=[f"{p.label}: {p.message}" for p in exc.problems], headline=exc.headline)
         return page(request, "documents.html", user, status=422, **context)
     except TatakelolaError as exc:
         context.update(headline=exc.message)

@@ -12,13 +12,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
-from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
+from engine.errors import FieldProblem, ValidationError
 from engine.services import User
 from engine.services.dto import Membership
 from engine.services.members import KEEPERS, READERS
-from engine.web.rendering import page, read_form
+from engine.web.rendering import page, read_form, read_workbook_upload
 from engine.web.security import current_user, require_role, services_of
 
 __all__ = ["router"]
@@ -101,18 +100,7 @@ async def members_upload(request: Request, slug: str) -> Response:
     form = await read_form(request)
     services = services_of(request)
     try:
-        upload = form.get("berkas")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ValidationError([FieldProblem("Berkas", "pilih berkas XLSX", "berkas")],
-                                  headline="Belum ada berkas yang dipilih.")
-        if not upload.filename.lower().endswith(".xlsx"):
-            raise ValidationError([FieldProblem("Berkas", "hanya berkas .xlsx (Excel) yang diterima", "berkas")],
-                                  headline="Jenis berkas tidak diterima.")
-        limit_mb = services.settings.max_workbook_mb
-        content = await upload.read(int(limit_mb * 1024 * 1024) + 1)
-        if len(content) > limit_mb * 1024 * 1024:
-            raise PayloadTooLargeError([FieldProblem("Berkas", f"lebih dari {limit_mb:g} MB", "berkas")],
-                                       headline="Berkas terlalu besar.")
+        _, content = await read_workbook_upload(form, services.settings.max_workbook_mb)
         result = services.members.import_workbook(slug, content, user.username)
     except ValidationError as exc:
         return _render(request, user, member, services.today(), False, status=exc.http_status,

@@ -6,14 +6,15 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from engine.domain.roles import role_label
+from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
 from engine.services import User
 from engine.web.i18n import LANGUAGES, translator
 from engine.web.security import check_csrf, csrf_token
 
-__all__ = ["AUDITORS", "PLANNERS", "case_url", "lang_of", "page", "read_form"]
+__all__ = ["AUDITORS", "PLANNERS", "case_url", "lang_of", "page", "read_form", "read_workbook_upload"]
 
 #: Who may read the trail, findings and audit report of a cooperative.
 AUDITORS = ("pengawas", "ketua_pengawas", "dinas")
@@ -47,3 +48,20 @@ async def read_form(request: Request) -> FormData:
     form = await request.form(max_files=20, max_fields=300)
     check_csrf(request, form.get("csrf"))
     return form
+
+
+async def read_workbook_upload(form: FormData, limit_mb: float) -> tuple[str, bytes]:
+    """The ``berkas`` field of a form: an .xlsx file of at most ``limit_mb`` (read no further than that)."""
+    upload = form.get("berkas")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise ValidationError([FieldProblem("Berkas", "pilih berkas XLSX", "berkas")],
+                              headline="Belum ada berkas yang dipilih.")
+    if not upload.filename.lower().endswith(".xlsx"):
+        raise ValidationError([FieldProblem("Berkas", "hanya berkas .xlsx (Excel) yang diterima", "berkas")],
+                              headline="Jenis berkas tidak diterima.")
+    limit = int(limit_mb * 1024 * 1024)
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLargeError([FieldProblem("Berkas", f"berkas terlalu besar (maksimal {limit_mb:g} MB)",
+                                                 "berkas")], headline="Berkas terlalu besar.")
+    return upload.filename, content

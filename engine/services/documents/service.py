@@ -37,7 +37,7 @@ from engine.services.budgets import (
 from engine.services.context import Context, rosters
 from engine.services.documents.audit_report import audit_number, audit_view
 from engine.services.documents.evidence import log_evidence
-from engine.services.documents.lookups import coop_by_slug, find_case, holders, signer_for
+from engine.services.documents.lookups import holders, signer_for
 from engine.services.documents.minutes import action_label, minutes_number, minutes_view
 from engine.services.documents.register import record_issue
 from engine.services.documents.sop import midnight, sop_date, sop_number, sop_view, sort_key
@@ -114,7 +114,7 @@ class DocumentService:
         if coop_slug:
             self._db.require_schema()
             with self._db.session() as session:
-                coop = coop_by_slug(session, coop_slug)
+                coop = self.ctx.coop(session, coop_slug)
                 coop_id = coop.id
                 org = OrgInfo.of(coop)
                 view = sop_view(session, loaded, coop)
@@ -137,7 +137,7 @@ class DocumentService:
         day = max(sop_date(x) for x in definitions)
         self._db.require_schema()
         with self._db.session() as session:
-            coop = coop_by_slug(session, coop_slug)
+            coop = self.ctx.coop(session, coop_slug)
             org = OrgInfo.of(coop)
             views = [sop_view(session, x, coop) for x in definitions]
             ratify = [signer_for(session, coop, "ketua", day, caption="Ditetapkan oleh"),
@@ -165,7 +165,7 @@ class DocumentService:
         """The Berita Acara of a decided case, with its entries, inclusion proofs and checkpoint embedded."""
         self._db.require_schema()
         with self._db.session() as session:
-            case = find_case(session, case_number, coop_slug)
+            case = self.ctx.find_case(session, case_number, coop_slug, None, lock=False)
             coop = session.get_one(Cooperative, case.coop_id)
             record = session.get_one(DefinitionRecord, case.definition_id)
             loaded = self.ctx.pinned(record)
@@ -189,7 +189,7 @@ class DocumentService:
         self._db.require_schema()
         titles: dict[str, str] = {}
         with self._db.session() as session:
-            coop = coop_by_slug(session, coop_slug)
+            coop = self.ctx.coop(session, coop_slug)
             for workflow_id, title in session.execute(select(DefinitionRecord.workflow_id, DefinitionRecord.title)
                                                       .order_by(DefinitionRecord.version)):
                 titles[workflow_id] = title  # every procedure in the log is registered; newest title wins
@@ -236,7 +236,7 @@ class DocumentService:
         content = path.read_bytes()
         data = read_workbook(content, year)
         with self._db.session() as session:
-            coop = coop_by_slug(session, coop_slug)
+            coop = self.ctx.coop(session, coop_slug)
             previous: BudgetData | None
             try:
                 previous = load_budget(session, coop, year)[1]
@@ -258,7 +258,7 @@ class DocumentService:
         """The year's RAPB/RK as an XLSX workbook in the import layout (or the shipped example)."""
         self._db.require_schema()
         with self._db.session() as session:
-            coop = coop_by_slug(session, coop_slug)
+            coop = self.ctx.coop(session, coop_slug)
             shares = coop.settings.get("pembagian_shu")
             if example:
                 return write_workbook(example_budget(year), coop.name, shares=shares)
@@ -331,7 +331,7 @@ class DocumentService:
     def _plan_document(self, coop_slug: str, year: int, kind: str) -> IssuedPdf:
         self._db.require_schema()
         with self._db.session() as session:
-            coop = coop_by_slug(session, coop_slug)
+            coop = self.ctx.coop(session, coop_slug)
             context, log, day, revision = self._budget_context(session, coop, year)
             coop_id = coop.id
             org: OrgInfo = context["org"]
