@@ -55,6 +55,17 @@ class Settings(BaseModel):
     max_attachment_mb: float = Field(default=20, gt=0, description="One attached file.")
     max_request_mb: float = Field(default=25, gt=0, description="One web request (a form with its files).")
     max_workbook_mb: float = Field(default=5, gt=0, description="One uploaded RAPB/RK workbook.")
+    max_workbook_unpacked_mb: float = Field(
+        default=50, gt=0, description="What the parts of one uploaded workbook may unpack to (a zip bomb is refused "
+                                      "before it is opened).")
+    document_cache_dir: Path | None = Field(
+        default=None, description="Built SOP and Buku SOP PDFs, kept by content key; default: `dokumen-cache` "
+                                  "beside the signing key.")
+    document_cache_mb: float = Field(
+        default=500, ge=0, description="Most the document cache keeps (the longest unused go first); 0: no cache.")
+    document_wait_s: float = Field(
+        default=2, ge=0, description="How long a web request waits for a document being built before it shows "
+                                     "'Sedang disiapkan…' (the build goes on).")
     web_secret: SecretStr | None = Field(
         default=None, description="Signs web session cookies; default: a file beside the signing key.")
     session_hours: float = Field(default=8, gt=0, description="A web login lasts this long (then: log in again).")
@@ -101,6 +112,8 @@ class Settings(BaseModel):
             values["workflow_dirs"] = tuple(Path(p) for p in env["TATAKELOLA_WORKFLOWS"].split(os.pathsep) if p)
         if env.get("TATAKELOLA_ATTACHMENTS"):
             values["attachments_dir"] = Path(env["TATAKELOLA_ATTACHMENTS"])
+        if env.get("TATAKELOLA_DOCUMENT_CACHE"):
+            values["document_cache_dir"] = Path(env["TATAKELOLA_DOCUMENT_CACHE"])
         if env.get("TATAKELOLA_SECRET"):
             values["web_secret"] = env["TATAKELOLA_SECRET"]
         if env.get("TATAKELOLA_SESSION_HOURS"):
@@ -133,6 +146,11 @@ class Settings(BaseModel):
     def web_secret_path(self) -> Path:
         """Where the generated cookie-signing secret is kept when none is configured."""
         return self.resolved_key_path.with_name("web-secret")
+
+    @property
+    def resolved_document_cache_dir(self) -> Path:
+        """Where built documents are kept: explicit, else ``dokumen-cache`` beside the signing key."""
+        return self.document_cache_dir or self.resolved_key_path.with_name("dokumen-cache")
 
     @property
     def document_key_path(self) -> Path:

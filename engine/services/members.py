@@ -256,8 +256,9 @@ class MemberRegister:
             coop = self.ctx.coop(session, coop_slug)
             if actor is not None:
                 self._require_keeper(session, coop, actor, "Impor")
-        limit = int(self.ctx.settings.max_workbook_mb * 1024 * 1024)
-        rows = read_register(content, _member_in, max_bytes=limit)
+        settings = self.ctx.settings
+        rows = read_register(content, _member_in, max_bytes=int(settings.max_workbook_mb * 1024 * 1024),
+                             max_unpacked=int(settings.max_workbook_unpacked_mb * 1024 * 1024))
         with self.ctx.db.session() as session:
             coop = self.ctx.coop(session, coop_slug)
             if actor is not None:  # in the unit of work that writes: the check that counts

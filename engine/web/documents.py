@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -9,17 +10,23 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from engine.errors import FieldProblem, NotFoundError, TatakelolaError, ValidationError
+from engine.services import User
 from engine.web.rendering import AUDITORS, PLANNERS, page, read_form, read_workbook_upload
 from engine.web.security import current_user, require_member, require_role, services_of
 
 if TYPE_CHECKING:  # rendering loads on the first document request
-    from engine.services.documents import DocumentService, IssuedPdf
+    from engine.services.documents import BudgetImport, DocumentService, IssuedPdf
+    from engine.services.documents.cache import Prepared
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+
+#: Seconds after which the "being prepared" page asks again.
+_REFRESH_S = 3
 
 
 def _documents(request: Request) -> DocumentService:
@@ -40,12 +47,58 @@ def _year(value: str | None, default: int) -> int:
     return int(value)
 
 
+def _retrieved(waited: asyncio.Future[IssuedPdf]) -> None:
+    """A build that failed after its request stopped waiting is told by the next request, not logged here."""
+    if not waited.cancelled():
+        waited.exception()
+
+
+async def _deliver(request: Request, user: User, prepared: Prepared) -> Response:
+    """The PDF when it is ready (or becomes ready within ``document_wait_s``), else the "being prepared" page.
+
+    The build goes on in the document worker thread whatever the request does; the waiting is on
+    the event loop without blocking it, and recording the hand-out runs in the thread pool.
+    """
+    issued = prepared.issued
+    if issued is None:
+        future = prepared.future
+        assert future is not None
+        wait = services_of(request).settings.document_wait_s
+        if future.done() or wait > 0:
+            waited = asyncio.wrap_future(future)
+            waited.add_done_callback(_retrieved)
+            try:  # shielded: a request that stops waiting never cancels a build others may share
+                issued = await asyncio.wait_for(asyncio.shield(waited), timeout=wait)
+            except TimeoutError:
+                issued = None
+        if issued is None:
+            response = page(request, "preparing.html", user, status=202, title=prepared.recipe.meta.title,
+                            again=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+            response.headers["Refresh"] = str(_REFRESH_S)
+            response.headers["Retry-After"] = str(_REFRESH_S)
+            return response
+    return _pdf(await run_in_threadpool(_documents(request).hand_out, prepared, issued))
+
+
 @router.get("/prosedur/{workflow}/sop.pdf")
-def sop_pdf(request: Request, workflow: str, koperasi: str | None = None) -> Response:
-    user = current_user(request)
-    if koperasi:
-        require_member(user, koperasi)
-    return _pdf(_documents(request).sop(workflow, koperasi))
+async def sop_pdf(request: Request, workflow: str, koperasi: str | None = None) -> Response:
+    def prepare() -> tuple[User, Prepared]:
+        user = current_user(request)
+        if koperasi:
+            require_member(user, koperasi)
+        return user, _documents(request).prepare_sop(workflow, koperasi)
+
+    return await _deliver(request, *await run_in_threadpool(prepare))
+
+
+@router.get("/k/{slug}/dokumen/buku-sop.pdf")
+async def book_pdf(request: Request, slug: str) -> Response:
+    def prepare() -> tuple[User, Prepared]:
+        user = current_user(request)
+        require_member(user, slug)
+        return user, _documents(request).prepare_book(slug)
+
+    return await _deliver(request, *await run_in_threadpool(prepare))
 
 
 @router.get("/k/{slug}/kasus/{prefix}/{year}/{seq}/berita-acara.pdf")
@@ -71,8 +124,6 @@ def plan_pdf(request: Request, slug: str, kind: str, tahun: str | None = None) -
     require_member(user, slug)
     documents = _documents(request)
     year = _year(tahun, services_of(request).today().year + 1)
-    if kind == "buku-sop":
-        return _pdf(documents.book(slug))
     if kind == "rencana-kerja":
         return _pdf(documents.work_plan(slug, year))
     if kind in ("rapb", "rapd"):
@@ -90,9 +141,17 @@ def budget_xlsx(request: Request, slug: str, tahun: str | None = None, contoh: i
                     headers={"Content-Disposition": f'attachment; filename="RAPB-{slug}-{year}.xlsx"'})
 
 
+def _import_budget(documents: DocumentService, slug: str, year: int, filename: str, content: bytes,
+                   actor: str) -> BudgetImport:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(filename).name or "rapb.xlsx")
+        path.write_bytes(content)
+        return documents.import_budget(slug, year, path, actor=actor)
+
+
 @router.post("/k/{slug}/dokumen/rapb")
 async def budget_upload(request: Request, slug: str) -> Response:
-    user = current_user(request)
+    user = await run_in_threadpool(current_user, request)
     member = require_role(user, slug, *PLANNERS)
     form = await read_form(request)
     services = services_of(request)
@@ -102,13 +161,12 @@ async def budget_upload(request: Request, slug: str) -> Response:
         year = _year(str(form.get("tahun", "")), services.today().year + 1)
         context["year"] = year
         filename, content = await read_workbook_upload(form, services.settings.max_workbook_mb)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(filename).name
-            path.write_bytes(content)
-            context["result"] = _documents(request).import_budget(slug, year, path, actor=user.username)
+        # Reading the workbook and writing the budget run in a worker thread: never on the event loop.
+        context["result"] = await run_in_threadpool(_import_budget, _documents(request), slug, year, filename,
+                                                    content, user.username)
     except ValidationError as exc:
         context.update(problems=[f"{p.label}: {p.message}" for p in exc.problems], headline=exc.headline)
-        return page(request, "documents.html", user, status=422, **context)
+        return page(request, "documents.html", user, status=exc.http_status, **context)
     except TatakelolaError as exc:
         context.update(headline=exc.message)
         return page(request, "documents.html", user, status=exc.http_status, **context)

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from engine.errors import FieldProblem, ValidationError
 from engine.services import User
@@ -95,16 +96,17 @@ def members_template(request: Request, slug: str) -> Response:
 @router.post("/k/{slug}/anggota/impor")
 async def members_upload(request: Request, slug: str) -> Response:
     """Import a register workbook: all or nothing; every bad cell is shown, nothing is saved then."""
-    user = current_user(request)
+    user = await run_in_threadpool(current_user, request)
     member = require_role(user, slug, *KEEPERS)
     form = await read_form(request)
     services = services_of(request)
     try:
         _, content = await read_workbook_upload(form, services.settings.max_workbook_mb)
-        result = services.members.import_workbook(slug, content, user.username)
+        # Reading up to 20.000 rows runs in a worker thread: never on the event loop.
+        result = await run_in_threadpool(services.members.import_workbook, slug, content, user.username)
     except ValidationError as exc:
-        return _render(request, user, member, services.today(), False, status=exc.http_status,
-                       problems=exc.problems, headline=exc.headline)
+        return await run_in_threadpool(_render, request, user, member, services.today(), False,
+                                       status=exc.http_status, problems=exc.problems, headline=exc.headline)
     request.session["flash"] = (
         f"Buku Daftar Anggota diimpor: {result.lines} baris dibaca, {result.added} ditambah, {result.updated} "
         "diubah; tercatat di jejak persetujuan." if result.changed else

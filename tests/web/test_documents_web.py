@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from openpyxl import load_workbook
 
 from engine.services import Services
+from engine.web import create_app
 from tests.helpers import COOP, KAS_VERIFY_CHECKS, submitted_kas
+from tests.web.conftest import Browser
 
 
 @pytest.fixture
@@ -37,10 +40,22 @@ def test_another_kkmp_cannot_download_the_berita_acara(as_user, decided: str) ->
     assert as_user("hadi").client.get(f"/k/{COOP}/kasus/{decided}/berita-acara.pdf").status_code == 404
 
 
+def download(browser: Browser, path: str, *, seconds: float = 300):  # type: ignore[no-untyped-def]
+    """GET a document that may be built first: follow "Sedang disiapkan…" (202, Refresh) until the PDF comes."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = browser.client.get(path)
+        if response.status_code != 202 or time.monotonic() > deadline:
+            return response
+        assert "Sedang disiapkan" in response.text and response.headers["refresh"] == "3"
+        assert response.headers["retry-after"] == "3"
+        time.sleep(0.2)
+
+
 def test_the_sop_pdf_from_the_procedure_page(as_user) -> None:
     sri = as_user("sri")
     assert "/prosedur/pengeluaran_kas/sop.pdf?koperasi=kkmp-sentanan" in sri.client.get("/prosedur/pengeluaran_kas").text
-    pdf = sri.client.get("/prosedur/pengeluaran_kas/sop.pdf?koperasi=kkmp-sentanan")
+    pdf = download(sri, "/prosedur/pengeluaran_kas/sop.pdf?koperasi=kkmp-sentanan")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert as_user("hadi").client.get("/prosedur/pengeluaran_kas/sop.pdf?koperasi=kkmp-sentanan").status_code == 404
 
@@ -81,3 +96,25 @@ def test_the_audit_report_is_for_the_pengawas(as_user, decided: str) -> None:
     assert as_user("sri").client.get(url).status_code == 403
     pdf = as_user("agus").client.get(url)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_buku_sop_is_built_off_the_request_and_served_from_the_cache_once_ready(web_services: Services) -> None:
+    settings = web_services.settings.model_copy(update={"document_wait_s": 0})  # never wait: always the page first
+    services = Services(settings, registry=web_services.registry, clock=web_services.clock)
+    sri = Browser(create_app(settings, services=services, secret_key="test-secret"))
+    sri.login("sri")
+    first = sri.client.get(f"/k/{COOP}/dokumen/buku-sop.pdf")
+    assert first.status_code == 202 and "Sedang disiapkan" in first.text and "Buku Standar" in first.text
+    assert first.headers["refresh"] == "3" and first.headers["cache-control"] == "no-store"
+    second = sri.client.get(f"/k/{COOP}/dokumen/buku-sop.pdf")  # while the first build runs: the same build
+    assert second.status_code in (200, 202)
+    pdf = download(sri, f"/k/{COOP}/dokumen/buku-sop.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert 'filename="BUKU-SOP-2026.pdf"' in pdf.headers["content-disposition"]
+    check = services.documents.verify(pdf.content)  # recorded when handed out
+    assert check.ok, [c.message for c in check.problems]
+    again = sri.client.get(f"/k/{COOP}/dokumen/buku-sop.pdf")
+    assert again.status_code == 200 and again.content == pdf.content
+    hadi = Browser(create_app(settings, services=services, secret_key="test-secret"))
+    hadi.login("hadi")  # the ketua of another KKMP: nothing is built or revealed for him
+    assert hadi.client.get(f"/k/{COOP}/dokumen/buku-sop.pdf").status_code == 404

@@ -6,8 +6,9 @@ One sheet, ``Buku Daftar Anggota``: a few title lines, then a header row
 
 and one member per row. Reading is pure (bytes in, rows out) and all or nothing: every bad cell
 is named (``Sheet 'Buku Daftar Anggota', sel C7: ...``), up to :data:`MAX_PROBLEMS` of them.
-The work is capped before the rows are read: the file size (given by the caller), the size
-of its unpacked parts, :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns.
+The work is capped before the rows are read (``xlsx_guard``): the file size (given by the
+caller), the size of its unpacked parts, :data:`MAX_ROWS` rows, :data:`MAX_COLUMNS` columns and
+:data:`MAX_CELLS` cells, whatever the file claims; the rows are streamed, read-only.
 
 NIKs are text. A NIK stored as a number is refused (a spreadsheet keeps only 15 significant
 digits, so the 16th may already be lost), and so is a masked one (``3576 •••• •••• 0001``):
@@ -18,26 +19,26 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError as PydanticValidationError
 
 from engine.adapters.render.workbook import _fixed_zip
+from engine.adapters.render.xlsx_guard import Caps, CheckedWorkbook, count, open_checked
 from engine.domain.values import format_date_id
 from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
 
 __all__ = [
     "HEADERS",
+    "MAX_CELLS",
     "MAX_COLUMNS",
     "MAX_PROBLEMS",
     "MAX_ROWS",
@@ -55,9 +56,11 @@ HEADERS = ("Nomor anggota", "Nama lengkap", "NIK", "Alamat", "Tanggal masuk", "T
 MAX_ROWS = 20_000
 #: Columns one sheet may use (the layout has 7; a few extra for the keeper's own notes).
 MAX_COLUMNS = 20
+#: Cells with content one sheet may hold (20.000 members with 7 columns and a few notes).
+MAX_CELLS = 250_000
 #: Bad cells named before the list stops with "…dan N kesalahan lain".
 MAX_PROBLEMS = 50
-#: A workbook whose parts unpack to more than this many times the upload limit is refused (zip bomb).
+#: Without a limit from the caller, parts may unpack to this many times the upload limit (zip bomb).
 _UNPACKED_FACTOR = 20
 _HEADER_SCAN_ROWS = 15
 _FIRST_DATA_ROW = 6
@@ -166,40 +169,19 @@ class _Problems:
                                                  "tidak ada yang disimpan. Perbaiki sel berikut:")
 
 
-def _unreadable(message: str) -> ValidationError:
-    return ValidationError([FieldProblem("Berkas", message)], headline="Berkas Buku Daftar Anggota tidak dapat dibaca:")
+def _caps(max_bytes: int, max_unpacked: int | None) -> Caps:
+    return Caps(subject="Buku Daftar Anggota", noun="anggota per berkas", max_bytes=max_bytes,
+                max_unpacked=max_unpacked if max_unpacked is not None else max_bytes * _UNPACKED_FACTOR,
+                max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cells=MAX_CELLS, header_rows=_HEADER_SCAN_ROWS)
 
 
-def _open(content: bytes, max_bytes: int) -> Any:
-    limit_mb = max_bytes / (1024 * 1024)
-    if len(content) > max_bytes:
-        raise PayloadTooLargeError([FieldProblem("Berkas", f"{len(content) / (1024 * 1024):.1f} MB, lebih dari batas "
-                                                           f"{limit_mb:g} MB")],
-                                   headline="Berkas Buku Daftar Anggota terlalu besar:")
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _unreadable("berkas Excel lama (.xls); buka di Excel/LibreOffice lalu simpan sebagai .xlsx")
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise _unreadable("bukan buku kerja Excel (.xlsx)") from None
-    if unpacked > max_bytes * _UNPACKED_FACTOR:
-        raise PayloadTooLargeError([FieldProblem("Berkas", "isinya terlalu besar setelah dibuka; bagi menjadi "
-                                                           "beberapa berkas")],
-                                   headline="Berkas Buku Daftar Anggota terlalu besar:")
-    try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException) as exc:
-        raise _unreadable(f"bukan buku kerja Excel (.xlsx) yang dapat dibaca ({type(exc).__name__})") from None
-
-
-def _sheet(book: Any) -> Any:
-    names: list[str] = list(book.sheetnames)
+def _sheet(book: CheckedWorkbook) -> str:
+    names = book.sheetnames
     for name in names:
         if _norm(name) in ("buku daftar anggota", "daftar anggota", "buku anggota", "anggota"):
-            return book[name]
+            return name
     if len(names) == 1:
-        return book[names[0]]
+        return names[0]
     listed = ", ".join(f"'{n}'" for n in names)
     raise ValidationError([FieldProblem(f"Sheet '{SHEET}'", f"tidak ada di berkas (yang ada: {listed})")],
                           headline="Buku Daftar Anggota tidak diimpor:")
@@ -280,28 +262,6 @@ def _nik(value: Any) -> tuple[str | None, str | None]:
     return digits, None
 
 
-def _count(number: int) -> str:
-    """``20000`` -> ``20.000`` (Indonesian thousands separator)."""
-    return f"{number:,}".replace(",", ".")
-
-
-def _limits(ws: Any) -> None:
-    """Refuse a sheet whose recorded size is over the caps, before its rows are read."""
-    sheet = ws.title
-    columns = ws.max_column if isinstance(ws.max_column, int) else 0
-    rows = ws.max_row if isinstance(ws.max_row, int) else 0
-    if columns > MAX_COLUMNS:
-        raise PayloadTooLargeError([FieldProblem(f"Sheet '{sheet}'", f"memakai {columns} kolom (sampai kolom "
-                                                                     f"{get_column_letter(columns)}); paling banyak "
-                                                                     f"{MAX_COLUMNS}")],
-                                   headline="Buku Daftar Anggota tidak diimpor:")
-    if rows > MAX_ROWS + _HEADER_SCAN_ROWS:
-        message = (f"memakai {_count(rows)} baris; paling banyak {_count(MAX_ROWS)} anggota per berkas (hapus baris "
-                   "kosong di bawah data, atau bagi berkasnya)")
-        raise PayloadTooLargeError([FieldProblem(f"Sheet '{sheet}'", message)],
-                                   headline="Buku Daftar Anggota tidak diimpor:")
-
-
 def _header(values: Sequence[Any]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, value in enumerate(values):
@@ -311,35 +271,31 @@ def _header(values: Sequence[Any]) -> dict[str, int]:
     return columns
 
 
-def read_register(content: bytes, build: Callable[[RegisterRow], T], *, max_bytes: int) -> list[T]:
+def read_register(content: bytes, build: Callable[[RegisterRow], T], *, max_bytes: int,
+                  max_unpacked: int | None = None) -> list[T]:
     """Every member row of the workbook, each passed through ``build`` (the caller's model).
+
+    The workbook is checked before it is opened and read streaming (``xlsx_guard``): at most
+    ``max_bytes`` as a file, ``max_unpacked`` unpacked (default 20 times ``max_bytes``),
+    :data:`MAX_ROWS` rows, :data:`MAX_COLUMNS` columns and :data:`MAX_CELLS` cells.
 
     Raises ValidationError listing every bad cell (nothing is returned then), and
     PayloadTooLargeError for a file, sheet or row count over the caps. ``build`` may raise a
     pydantic ValidationError: each refused field is reported at its cell.
     """
-    book = _open(content, max_bytes)
-    try:
-        ws = _sheet(book)
-        _limits(ws)
-        return _read_rows(ws, build)
-    finally:
-        book.close()
+    with open_checked(content, _caps(max_bytes, max_unpacked)) as book:
+        sheet = _sheet(book)
+        return _read_rows(sheet, book.rows(sheet), build)
 
 
-def _read_rows(ws: Any, build: Callable[[RegisterRow], T]) -> list[T]:
-    sheet = ws.title
+def _read_rows(sheet: str, rows: Sequence[Sequence[Any]], build: Callable[[RegisterRow], T]) -> list[T]:
     problems = _Problems(sheet)
     columns: dict[str, int] | None = None
     header_row = 0
     out: list[T] = []
     seen_numbers: dict[str, int] = {}
     seen_niks: dict[str, int] = {}
-    for row, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
-            raise PayloadTooLargeError([FieldProblem(f"Sheet '{sheet}'", f"baris {row} memakai lebih dari "
-                                                                         f"{MAX_COLUMNS} kolom")],
-                                       headline="Buku Daftar Anggota tidak diimpor:")
+    for row, values in enumerate(rows, start=1):
         if columns is None:
             found = _header(values)
             if "nik" in found and "name" in found:
@@ -357,9 +313,9 @@ def _read_rows(ws: Any, build: Callable[[RegisterRow], T]) -> list[T]:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if row - header_row > MAX_ROWS:
-            raise PayloadTooLargeError([FieldProblem(f"Sheet '{sheet}'", f"lebih dari {_count(MAX_ROWS)} baris "
+            raise PayloadTooLargeError([FieldProblem(f"Sheet '{sheet}'", f"lebih dari {count(MAX_ROWS)} baris "
                                                                          "anggota; bagi menjadi beberapa berkas")],
-                                       headline="Buku Daftar Anggota tidak diimpor:")
+                                       headline="Berkas Buku Daftar Anggota terlalu besar:")
         built = _read_row(row, values, columns, problems, seen_numbers, seen_niks, build)
         if built is not None:
             out.append(built)

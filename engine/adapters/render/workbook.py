@@ -9,7 +9,9 @@ One sheet per part, a title on top and a header row with Indonesian column names
 
 Blank Unit/Kelompok/Bidang cells repeat the row above (grouped layouts); rows whose Uraian
 starts with "Jumlah", "Total" or "Subtotal" are sums and skipped. Every bad cell is reported
-as ``Sheet 'Pendapatan', sel D7: 'satu juta' bukan angka rupiah``.
+as ``Sheet 'Pendapatan', sel D7: 'satu juta' bukan angka rupiah`` (the first fifty, then how
+many more). An upload is checked before it is opened and read streaming, within caps on its
+size, rows, columns and cells (``xlsx_guard``): a RAPB has at most :data:`MAX_LINES` lines.
 """
 
 from __future__ import annotations
@@ -23,17 +25,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from engine.adapters.render.xlsx_guard import Caps, CheckedWorkbook, check_size, count, open_checked
 from engine.domain.budget import BIDANG, DEFAULT_PEMBAGIAN_SHU, SECTIONS, BudgetData, Line, PlanItem
-from engine.errors import FieldProblem, ValidationError
+from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
+from engine.settings import Settings
 
 __all__ = [
     "EXAMPLE_WORKBOOK",
+    "MAX_LINES",
     "WorkbookError",
     "example_budget",
     "read_workbook",
@@ -48,6 +52,19 @@ _MONEY_RE = re.compile(r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,0{1,2})?$", 
 _SUM_RE = re.compile(r"^\s*(jumlah|total|sub\s*-?\s*total)\b", re.IGNORECASE)
 _MAX_MONEY = 10**15
 _HEADER_SCAN_ROWS = 15
+#: Rows with data one sheet may have, and lines (or Rencana Kerja items) one RAPB may have: a KKMP's
+#: RAPB has tens to a few hundred lines; a thousand prints on some 25 pages.
+MAX_LINES = 1_000
+#: Columns one sheet may use (the layout has 7 or 8, a few more for the bendahara's own notes).
+MAX_COLUMNS = 30
+#: Cells with content one sheet may hold.
+MAX_CELLS = 30_000
+#: Bad cells named before the list stops with "…dan N masalah lain".
+MAX_PROBLEMS = 50
+_MB = 1024 * 1024
+#: The limits of an upload when the caller gives none (the settings' defaults).
+DEFAULT_MAX_BYTES = int(float(Settings.model_fields["max_workbook_mb"].default) * _MB)
+DEFAULT_MAX_UNPACKED = int(float(Settings.model_fields["max_workbook_unpacked_mb"].default) * _MB)
 
 
 class WorkbookError(ValidationError):
@@ -73,45 +90,77 @@ def _norm(text: Any) -> str:
     return re.sub(r"[\s_.:]+", " ", str(text or "")).strip().lower()
 
 
-def _cell_ref(cell: Cell | None, row: int, column: int) -> str:
-    return cell.coordinate if cell is not None else f"{get_column_letter(column)}{row}"
+def _ref(column: int, row: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+@dataclass(frozen=True)
+class _Data:
+    """One sheet as read: its rows of values (within the extent the guard found) and its unsaved formulas."""
+
+    title: str
+    rows: list[tuple[Any, ...]]
+    unsaved: frozenset[str]
+
+    def value(self, row: int, column: int | None) -> Any:
+        if column is None or not 1 <= row <= len(self.rows):
+            return None
+        values = self.rows[row - 1]
+        return values[column - 1] if column <= len(values) else None
 
 
 class _Reader:
-    def __init__(self, values: Any, formulas: Any, year: int) -> None:
-        self.values = values
-        self.formulas = formulas
+    def __init__(self, book: CheckedWorkbook, year: int) -> None:
+        self.book = book
         self.year = year
         self.problems: list[FieldProblem] = []
+        self.more = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.problems) + self.more
+
+    def add(self, problem: FieldProblem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.more += 1
 
     def problem(self, sheet: str, ref: str, message: str) -> None:
-        self.problems.append(FieldProblem(f"Sheet '{sheet}', sel {ref}", message))
+        self.add(FieldProblem(f"Sheet '{sheet}', sel {ref}", message))
 
-    def sheet(self, spec: _Sheet) -> tuple[Worksheet, Worksheet] | None:
-        for name in self.values.sheetnames:
+    def listed(self) -> list[FieldProblem]:
+        """The problems to show: the first :data:`MAX_PROBLEMS`, then how many more."""
+        if not self.more:
+            return list(self.problems)
+        return [*self.problems, FieldProblem(f"…dan {self.more} masalah lain",
+                                             "perbaiki yang di atas, lalu impor lagi untuk melihatnya")]
+
+    def sheet(self, spec: _Sheet) -> _Data | None:
+        for name in self.book.sheetnames:
             if _norm(name) in spec.aliases:
-                return self.values[name], self.formulas[name]
+                return _Data(name, self.book.rows(name), self.book.scan(name).unsaved_formulas)
         if spec.required:
-            names = ", ".join(f"'{n}'" for n in self.values.sheetnames)
-            self.problems.append(FieldProblem(f"Sheet '{spec.title}'", f"tidak ada di berkas (yang ada: {names})"))
+            names = ", ".join(f"'{n}'" for n in self.book.sheetnames)
+            self.add(FieldProblem(f"Sheet '{spec.title}'", f"tidak ada di berkas (yang ada: {names})"))
         return None
 
-    def header(self, ws: Worksheet, spec: _Sheet) -> tuple[int, dict[str, int]] | None:
-        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, _HEADER_SCAN_ROWS)):
-            names = {_norm(c.value): c.column for c in row if c.value is not None}
+    def header(self, ws: _Data, spec: _Sheet) -> tuple[int, dict[str, int]] | None:
+        for number, row in enumerate(ws.rows[:_HEADER_SCAN_ROWS], start=1):
+            names = {_norm(v): column for column, v in enumerate(row, start=1) if v is not None}
             if spec.anchor in names:
                 columns: dict[str, int] = {}
-                for cell in row:
-                    key = self._column_key(spec, ws.title, cell)
+                for column, value in enumerate(row, start=1):
+                    key = self._column_key(spec, ws.title, _ref(column, number), value)
                     if key and key not in columns:
-                        columns[key] = cell.column
-                return row[0].row, columns
+                        columns[key] = column
+                return number, columns
         self.problem(ws.title, "A1", f"baris judul kolom tidak ditemukan (cari kolom '{spec.anchor.capitalize()}' "
                                      f"di {_HEADER_SCAN_ROWS} baris pertama)")
         return None
 
-    def _column_key(self, spec: _Sheet, sheet: str, cell: Cell) -> str | None:
-        text = _norm(cell.value)
+    def _column_key(self, spec: _Sheet, sheet: str, ref: str, value: Any) -> str | None:
+        text = _norm(value)
         if not text:
             return None
         if spec is _RK:
@@ -130,17 +179,15 @@ class _Reader:
             if text.startswith(key):
                 found = re.search(r"\b(19|20)\d{2}\b", text)
                 if found and int(found.group(0)) != year:
-                    self.problem(sheet, cell.coordinate,
-                                 f"judul kolom '{cell.value}' tidak sesuai: untuk RAPB {self.year} kolom {key} "
-                                 f"adalah tahun {year}")
+                    self.problem(sheet, ref, f"judul kolom '{value}' tidak sesuai: untuk RAPB {self.year} kolom {key} "
+                                             f"adalah tahun {year}")
                 return key
         return None
 
-    def money(self, sheet: str, cell: Cell, raw_cell: Cell) -> int | None:
-        value = cell.value
-        ref = cell.coordinate
+    def money(self, ws: _Data, ref: str, value: Any) -> int | None:
+        sheet = ws.title
         if value is None:
-            if isinstance(raw_cell.value, str) and raw_cell.value.startswith("="):
+            if ref in ws.unsaved:
                 self.problem(sheet, ref, "berisi rumus tanpa nilai tersimpan; buka dan simpan ulang berkas di "
                                          "Excel/LibreOffice, atau tulis angkanya")
             return None
@@ -161,7 +208,7 @@ class _Reader:
                 return None
             match = _MONEY_RE.match(text)
             if not match:
-                self.problem(sheet, ref, f"'{text}' bukan angka rupiah (tulis misalnya 1.250.000)")
+                self.problem(sheet, ref, f"'{text[:60]}' bukan angka rupiah (tulis misalnya 1.250.000)")
                 return None
             amount = int(match.group(1).replace(".", ""))
         if amount < 0:
@@ -173,12 +220,12 @@ class _Reader:
         return amount
 
     @staticmethod
-    def text(cell: Cell | None) -> str | None:
-        if cell is None or cell.value is None:
+    def text(value: Any) -> str | None:
+        if value is None:
             return None
-        if isinstance(cell.value, float) and cell.value.is_integer():
-            return str(int(cell.value))
-        text = " ".join(str(cell.value).split())
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        text = " ".join(str(value).split())
         return text or None
 
 
@@ -206,10 +253,9 @@ def _bidang_of(text: str) -> str | None:
 
 
 def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[Line]) -> None:
-    found = reader.sheet(spec)
-    if found is None:
+    ws = reader.sheet(spec)
+    if ws is None:
         return
-    ws, raw = found
     header = reader.header(ws, spec)
     if header is None:
         return
@@ -222,25 +268,22 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
         return
     carry_unit: str | None = None
     carry_section: str | None = None
-    for row in range(header_row + 1, ws.max_row + 1):
-        def cell(key: str, row: int = row) -> Cell | None:
-            column = columns.get(key)
-            return ws.cell(row=row, column=column) if column else None
+    for row in range(header_row + 1, len(ws.rows) + 1):
+        def value(key: str, row: int = row) -> Any:
+            return ws.value(row, columns.get(key))
 
-        uraian = reader.text(cell("uraian"))
-        unit = reader.text(cell("unit"))
-        group = reader.text(cell("kelompok"))
+        def ref(key: str, row: int = row) -> str:
+            return _ref(columns[key], row)
+
+        uraian = reader.text(value("uraian"))
+        unit = reader.text(value("unit"))
+        group = reader.text(value("kelompok"))
         if uraian and _SUM_RE.match(uraian):
             continue
-        amounts = {}
-        for key in ("realisasi", "anggaran", "rencana"):
-            target = cell(key)
-            assert target is not None
-            amounts[key] = reader.money(ws.title, target, raw.cell(row=row, column=target.column))
+        amounts = {key: reader.money(ws, ref(key), value(key)) for key in ("realisasi", "anggaran", "rencana")}
         if not uraian:
             if any(v is not None for v in amounts.values()):
-                ref = _cell_ref(cell("uraian"), row, columns["uraian"])
-                reader.problem(ws.title, ref, "uraian kosong padahal baris ini berisi angka")
+                reader.problem(ws.title, ref("uraian"), "uraian kosong padahal baris ini berisi angka")
             if unit:
                 carry_unit = unit
             if group:
@@ -253,33 +296,30 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
             if group:
                 code = _section_of(group)
                 if code is None:
-                    ref = _cell_ref(cell("kelompok"), row, columns["kelompok"])
-                    reader.problem(ws.title, ref, f"kelompok '{group}' tidak dikenal; pilih B1 Biaya unit usaha, "
-                                                  "B2 Biaya organisasi, B3 Biaya bunga atau B4 Pajak")
+                    reader.problem(ws.title, ref("kelompok"), f"kelompok '{group[:60]}' tidak dikenal; pilih B1 Biaya "
+                                                             "unit usaha, B2 Biaya organisasi, B3 Biaya bunga atau "
+                                                             "B4 Pajak")
                     continue
                 carry_section = code
             elif carry_section is None:
-                ref = _cell_ref(cell("kelompok"), row, columns["kelompok"])
-                reader.problem(ws.title, ref, "kelompok biaya kosong; isi B1, B2, B3 atau B4")
+                reader.problem(ws.title, ref("kelompok"), "kelompok biaya kosong; isi B1, B2, B3 atau B4")
                 continue
             else:
                 code = carry_section
         assert code is not None
         if len(uraian) > 300:
-            reader.problem(ws.title, _cell_ref(cell("uraian"), row, columns["uraian"]),
-                           "uraian terlalu panjang (maksimal 300 huruf)")
+            reader.problem(ws.title, ref("uraian"), "uraian terlalu panjang (maksimal 300 huruf)")
             continue
         use_unit = carry_unit if code in ("A", "B1") else unit
-        keterangan = reader.text(cell("keterangan"))
+        keterangan = reader.text(value("keterangan"))
         lines.append(Line(code, (use_unit or None) and str(use_unit)[:120], uraian, amounts["realisasi"],
                           amounts["anggaran"], amounts["rencana"], keterangan[:500] if keterangan else None))
 
 
 def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
-    found = reader.sheet(_RK)
-    if found is None:
+    ws = reader.sheet(_RK)
+    if ws is None:
         return
-    ws, _raw = found
     header = reader.header(ws, _RK)
     if header is None:
         return
@@ -291,18 +331,17 @@ def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
         return
     carry_bidang: str | None = None
     carry_program: str | None = None
-    for row in range(header_row + 1, ws.max_row + 1):
+    for row in range(header_row + 1, len(ws.rows) + 1):
         def text(key: str, row: int = row) -> str | None:
-            column = columns.get(key)
-            return _Reader.text(ws.cell(row=row, column=column)) if column else None
+            return _Reader.text(ws.value(row, columns.get(key)))
 
         bidang_text, program, kegiatan = text("bidang"), text("program"), text("kegiatan")
         if bidang_text:
             bidang = _bidang_of(bidang_text)
             if bidang is None:
-                ref = f"{get_column_letter(columns['bidang'])}{row}"
-                reader.problem(ws.title, ref, f"bidang '{bidang_text}' tidak dikenal; pilih 1 Organisasi dan "
-                                              "Kelembagaan, 2 Usaha, atau 3 Keuangan dan Permodalan")
+                reader.problem(ws.title, _ref(columns["bidang"], row), f"bidang '{bidang_text[:60]}' tidak dikenal; "
+                                                                       "pilih 1 Organisasi dan Kelembagaan, 2 Usaha, "
+                                                                       "atau 3 Keuangan dan Permodalan")
                 continue
             carry_bidang = bidang
         if program:
@@ -310,37 +349,62 @@ def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
         if not kegiatan:
             continue
         if carry_bidang is None:
-            reader.problem(ws.title, f"{get_column_letter(columns['bidang'])}{row}", "bidang kosong")
+            reader.problem(ws.title, _ref(columns["bidang"], row), "bidang kosong")
             continue
         if carry_program is None:
-            reader.problem(ws.title, f"{get_column_letter(columns['program'])}{row}", "program kosong")
+            reader.problem(ws.title, _ref(columns["program"], row), "program kosong")
             continue
         plan.append(PlanItem(carry_bidang, carry_program[:300], kegiatan[:500], text("target"), text("waktu"),
                              text("penanggung_jawab")))
 
 
-def read_workbook(source: Path | bytes, year: int) -> BudgetData:
-    """Read RAPB lines and Rencana Kerja items for ``year``; raise WorkbookError listing every bad cell."""
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    try:
-        values = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-        formulas = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookError([FieldProblem("Berkas", f"bukan buku kerja Excel (.xlsx) yang dapat dibaca ({exc})")],
-                            headline="Berkas RAPB tidak dapat dibaca:") from None
-    reader = _Reader(values, formulas, year)
-    lines: list[Line] = []
-    _read_lines(reader, _PENDAPATAN, "A", lines)
-    _read_lines(reader, _BIAYA, None, lines)
-    _read_lines(reader, _INVESTASI, "E", lines)
-    _read_lines(reader, _SUMBER, "F", lines)
-    plan: list[PlanItem] = []
-    _read_plan(reader, plan)
-    if not reader.problems and not [x for x in lines if x.section == "A"]:
-        reader.problems.append(FieldProblem("Sheet 'Pendapatan'", "belum ada baris pendapatan"))
-    if reader.problems:
-        raise WorkbookError(reader.problems, headline=f"Buku kerja RAPB {year} belum dapat diimpor "
-                                                      f"({len(reader.problems)} masalah):")
+def _caps(max_bytes: int, max_unpacked: int) -> Caps:
+    return Caps(subject="RAPB", noun="baris per sheet", max_bytes=max_bytes, max_unpacked=max_unpacked,
+                max_rows=MAX_LINES, max_columns=MAX_COLUMNS, max_cells=MAX_CELLS, header_rows=_HEADER_SCAN_ROWS,
+                unreadable=WorkbookError)
+
+
+def _too_many(what: str, found: int, most: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError([FieldProblem("Berkas", f"memuat {count(found)} {what}; paling banyak {count(most)} "
+                                                        f"{what} per RAPB (RAPB koperasi biasanya puluhan sampai "
+                                                        "beberapa ratus baris)")],
+                                headline="Berkas RAPB terlalu besar:")
+
+
+def read_workbook(source: Path | bytes, year: int, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                  max_unpacked: int = DEFAULT_MAX_UNPACKED) -> BudgetData:
+    """Read RAPB lines and Rencana Kerja items for ``year``; raise WorkbookError listing every bad cell.
+
+    The workbook is checked before it is opened and streamed read-only (``xlsx_guard``): at most
+    ``max_bytes`` as a file and ``max_unpacked`` unpacked, :data:`MAX_LINES` rows in a sheet and
+    lines in the RAPB, :data:`MAX_COLUMNS` columns and :data:`MAX_CELLS` cells in a sheet
+    (PayloadTooLargeError otherwise). At most :data:`MAX_PROBLEMS` bad cells are listed, then
+    how many more.
+    """
+    caps = _caps(max_bytes, max_unpacked)
+    if isinstance(source, bytes):
+        data = source
+    else:
+        check_size(Path(source).stat().st_size, caps)  # a file over the limit is never read
+        data = Path(source).read_bytes()
+    with open_checked(data, caps) as book:
+        reader = _Reader(book, year)
+        lines: list[Line] = []
+        _read_lines(reader, _PENDAPATAN, "A", lines)
+        _read_lines(reader, _BIAYA, None, lines)
+        _read_lines(reader, _INVESTASI, "E", lines)
+        _read_lines(reader, _SUMBER, "F", lines)
+        plan: list[PlanItem] = []
+        _read_plan(reader, plan)
+    if len(lines) > MAX_LINES:
+        raise _too_many("baris anggaran", len(lines), MAX_LINES)
+    if len(plan) > MAX_LINES:
+        raise _too_many("butir rencana kerja", len(plan), MAX_LINES)
+    if not reader.count and not [x for x in lines if x.section == "A"]:
+        reader.add(FieldProblem("Sheet 'Pendapatan'", "belum ada baris pendapatan"))
+    if reader.count:
+        raise WorkbookError(reader.listed(), headline=f"Buku kerja RAPB {year} belum dapat diimpor "
+                                                      f"({reader.count} masalah):")
     order = {code: i for i, code in enumerate(SECTIONS)}
     lines.sort(key=lambda x: order[x.section])
     return BudgetData(year, tuple(lines), tuple(plan))

@@ -3,7 +3,8 @@
 Templates live in ``sop_templates/`` (Jinja2, StrictUndefined, autoescape); WeasyPrint renders
 PDF/A-3b with the decision entries, their inclusion proofs and the signed checkpoint embedded.
 Every issued PDF is signed (PAdES) with the installation's certificate and its SHA-256 recorded;
-``verify_pdf`` checks one offline or against a database.
+``verify_pdf`` checks one offline or against a database. The SOP and the Buku SOP are kept by
+content and built on a worker thread (``cache.py``).
 """
 
 from engine.adapters.render.evidence import DefinitionEvidence, Evidence, LogEvidence

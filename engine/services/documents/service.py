@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.adapters.render.cache import content_key
 from engine.adapters.render.common import DocMeta, OrgInfo, Signer
 from engine.adapters.render.evidence import DefinitionEvidence, Evidence, LogEvidence
 from engine.adapters.render.formatting import tanggal, tanggal_waktu
@@ -19,7 +21,14 @@ from engine.adapters.render.issue import IssuedPdf, render_document
 from engine.adapters.render.pdf import document_time
 from engine.adapters.render.workbook import example_budget, read_workbook, write_workbook
 from engine.adapters.store.db import Database, as_utc
-from engine.adapters.store.models import AuditEntry, CaseEvent, Cooperative, DefinitionRecord, Person
+from engine.adapters.store.models import (
+    AuditEntry,
+    CaseEvent,
+    Checkpoint,
+    Cooperative,
+    DefinitionRecord,
+    Person,
+)
 from engine.audit.findings import find
 from engine.audit.keys import Signer as KeySigner
 from engine.domain.budget import SECTIONS, BudgetData, budget_view
@@ -36,6 +45,7 @@ from engine.services.budgets import (
 )
 from engine.services.context import Context, rosters
 from engine.services.documents.audit_report import audit_number, audit_view
+from engine.services.documents.cache import DocumentBuilds, Prepared, Recipe
 from engine.services.documents.evidence import log_evidence
 from engine.services.documents.lookups import holders, signer_for
 from engine.services.documents.minutes import action_label, minutes_number, minutes_view
@@ -67,6 +77,7 @@ class DocumentService:
 
         self.ctx = ctx
         self.signing = DocumentSigning(ctx.settings)
+        self.builds = DocumentBuilds(ctx.settings, self._make, self._still_valid)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -103,14 +114,58 @@ class DocumentService:
              ) -> LogEvidence:
         return log_evidence(session, coop, seqs, at_size=at_size, signer=self._signer(), now=self.ctx.clock())
 
-    # -- SOP -----------------------------------------------------------------------------
+    # -- SOP and Buku SOP: built once per content, off the request path (see documents/cache.py) ------
 
-    def sop(self, workflow_id: str, coop_slug: str | None = None) -> IssuedPdf:
-        """The SOP document (Permenpan-RB 35/2012) of one workflow; with a cooperative, names and settings."""
+    def _recipe(self, template: str, meta: DocMeta, evidence: Evidence, context: dict[str, Any],
+                coop_id: int | None, subject: str | None, *, record: bool,
+                log: Callable[[], LogEvidence] | None) -> Recipe:
+        identity = self.signing.identity()
+        key = content_key({
+            "template": template, "meta": meta, "context": context, "with_log": log is not None,
+            "evidence": {"number": evidence.number, "kind": evidence.kind, "title": evidence.title,
+                         "coop": evidence.coop, "subject": evidence.subject,
+                         "definitions": [(d.ref, d.sha256) for d in evidence.definitions]},
+            "signer": identity.fingerprint if identity is not None else None,
+        })
+        return Recipe(key, template, meta, evidence, context, coop_id, subject, record, log)
+
+    def _make(self, recipe: Recipe) -> IssuedPdf:
+        evidence = recipe.evidence if recipe.log is None else dataclasses.replace(recipe.evidence, log=recipe.log())
+        return self.signing.sign(render_document(recipe.template, recipe.meta, evidence, recipe.context))
+
+    def _still_valid(self, recipe: Recipe, issued: IssuedPdf) -> bool:
+        """A kept document may be served again when the checkpoint it carries is one of this database's."""
+        if issued.log_size is None or issued.log_root is None:
+            return recipe.log is None
+        if recipe.coop_id is None:
+            return False
+        with self._db.session() as session:
+            return session.scalar(select(Checkpoint.id).where(
+                Checkpoint.coop_id == recipe.coop_id, Checkpoint.size == issued.log_size,
+                Checkpoint.root == issued.log_root).limit(1)) is not None
+
+    def _latest_log(self, coop_slug: str) -> Callable[[], LogEvidence]:
+        def read() -> LogEvidence:
+            with self._db.session() as session:
+                return self._log(session, self.ctx.coop(session, coop_slug), [])
+        return read
+
+    def hand_out(self, prepared: Prepared, issued: IssuedPdf) -> IssuedPdf:
+        """Record a prepared document as issued (once per number and SHA-256) and return it."""
+        recipe = prepared.recipe
+        if not recipe.record:
+            return issued
+        certificate = self.signing.identity() if issued.signed_by else None
+        return record_issue(self._db, recipe.coop_id, issued, recipe.subject, self.ctx.clock(),
+                            certificate=certificate)
+
+    def _issue(self, recipe: Recipe) -> IssuedPdf:
+        return self.hand_out(Prepared(recipe), self.builds.get(recipe))
+
+    def _sop_recipe(self, workflow_id: str, coop_slug: str | None) -> Recipe:
         loaded = self.ctx.registry.get(workflow_id)
         number = sop_number(loaded)
         coop_id: int | None = None
-        log: LogEvidence | None = None
         if coop_slug:
             self._db.require_schema()
             with self._db.session() as session:
@@ -118,7 +173,6 @@ class DocumentService:
                 coop_id = coop.id
                 org = OrgInfo.of(coop)
                 view = sop_view(session, loaded, coop)
-                log = self._log(session, coop, [])
         else:
             org = OrgInfo.of(None)
             view = sop_view(None, loaded, None)
@@ -126,13 +180,21 @@ class DocumentService:
         when = self._when(midnight(sop_date(loaded)))
         meta = DocMeta(number, "sop", f"Standar Operasional Prosedur {d.title}", loaded.pinned_ref, org.name,
                        f"{org.name} · SOP {d.sop.nomor} {d.title}", when)
-        evidence = Evidence(number, "sop", meta.title, coop_slug, loaded.pinned_ref, log,
+        evidence = Evidence(number, "sop", meta.title, coop_slug, loaded.pinned_ref, None,
                             (DefinitionEvidence.of(loaded),))
-        issued = render_document("sop.html", meta, evidence, {"org": org, "s": view})
-        return self._finish(issued, coop_id, loaded.pinned_ref, record=bool(coop_slug) or self._schema_ready())
+        return self._recipe("sop.html", meta, evidence, {"org": org, "s": view}, coop_id, loaded.pinned_ref,
+                            record=bool(coop_slug) or self._schema_ready(),
+                            log=self._latest_log(coop_slug) if coop_slug else None)
 
-    def book(self, coop_slug: str) -> IssuedPdf:
-        """The Buku SOP: every procedure of the cooperative with cover, pengesahan and table of contents."""
+    def sop(self, workflow_id: str, coop_slug: str | None = None) -> IssuedPdf:
+        """The SOP document (Permenpan-RB 35/2012) of one workflow; with a cooperative, names and settings."""
+        return self._issue(self._sop_recipe(workflow_id, coop_slug))
+
+    def prepare_sop(self, workflow_id: str, coop_slug: str | None = None) -> Prepared:
+        """The SOP from the cache, or its build started on the worker thread (hand it out with :meth:`hand_out`)."""
+        return self.builds.prepare(self._sop_recipe(workflow_id, coop_slug))
+
+    def _book_recipe(self, coop_slug: str) -> Recipe:
         definitions = sorted(self.ctx.registry.all(), key=sort_key)
         day = max(sop_date(x) for x in definitions)
         self._db.require_schema()
@@ -143,21 +205,28 @@ class DocumentService:
             ratify = [signer_for(session, coop, "ketua", day, caption="Ditetapkan oleh"),
                       signer_for(session, coop, "sekretaris", day, caption=""),
                       signer_for(session, coop, "ketua_pengawas", day, caption="Mengetahui")]
-            log = self._log(session, coop, [])
             coop_id = coop.id
         number = f"BUKU-SOP-{day.year}"
         when = self._when(midnight(day))
         meta = DocMeta(number, "buku_sop", f"Buku Standar Operasional Prosedur {org.name}",
                        f"{len(views)} prosedur", org.name, f"{org.name} · Buku SOP {day.year}", when)
-        evidence = Evidence(number, "buku_sop", meta.title, coop_slug, meta.subject, log,
+        evidence = Evidence(number, "buku_sop", meta.title, coop_slug, meta.subject, None,
                             tuple(DefinitionEvidence.of(x) for x in definitions))
         categories: dict[str, int] = {}
         for v in views:
             categories[v.category] = categories.get(v.category, 0) + 1
         context = {"org": org, "sops": views, "year": day.year, "date": tanggal(day), "signers": ratify,
                    "categories": categories, "place_date": f"{org.town}, {tanggal(day)}"}
-        issued = render_document("buku_sop.html", meta, evidence, context)
-        return self._finish(issued, coop_id, meta.subject, record=True)
+        return self._recipe("buku_sop.html", meta, evidence, context, coop_id, meta.subject, record=True,
+                            log=self._latest_log(coop_slug))
+
+    def book(self, coop_slug: str) -> IssuedPdf:
+        """The Buku SOP: every procedure of the cooperative with cover, pengesahan and table of contents."""
+        return self._issue(self._book_recipe(coop_slug))
+
+    def prepare_book(self, coop_slug: str) -> Prepared:
+        """The Buku SOP from the cache, or its build started on the worker thread."""
+        return self.builds.prepare(self._book_recipe(coop_slug))
 
     # -- Berita Acara ---------------------------------------------------------------------
 
@@ -233,8 +302,13 @@ class DocumentService:
         A change is an entry on the approval trail, by ``actor`` (a user name; "operator" from the command line).
         """
         self._db.require_schema()
+        settings = self.ctx.settings
+        limit = int(settings.max_workbook_mb * 1024 * 1024)
+        if path.stat().st_size > limit:  # given a path, read_workbook refuses a file over the limit unread
+            read_workbook(path, year, max_bytes=limit)
         content = path.read_bytes()
-        data = read_workbook(content, year)
+        data = read_workbook(content, year, max_bytes=limit,
+                             max_unpacked=int(settings.max_workbook_unpacked_mb * 1024 * 1024))
         with self._db.session() as session:
             coop = self.ctx.coop(session, coop_slug)
             previous: BudgetData | None
