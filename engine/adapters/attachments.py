@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import mimetypes
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import filetype
 from sqlalchemy.orm import Session
 
 from engine.adapters.store.models import Attachment
@@ -49,6 +46,8 @@ def _canonical(extension: str) -> str:
 
 def _office(content: bytes, guessed: str) -> str:
     """An OOXML file is a zip whose parts say its kind (filetype reads only the first few entries)."""
+    import zipfile
+
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = archive.namelist()
@@ -73,6 +72,8 @@ def _is_text(content: bytes) -> bool:
 
 def sniff(content: bytes) -> Sniffed:
     """The type of ``content`` from its bytes (magic numbers), never from a file name."""
+    import filetype  # the sniffers load when a file arrives, not for every read
+
     text = _is_text(content)
     kind = filetype.guess(content)
     if kind is None:
@@ -90,6 +91,10 @@ def _base(filename: str) -> str:
 
 def _named(filename: str, extension: str) -> str:
     """The user's name with the extension the content calls for (kept, fixed or appended), ≤ 200 characters."""
+    import mimetypes
+
+    import filetype
+
     name = _base(filename)
     stem, dot, suffix = name.rpartition(".")
     if not (dot and stem):

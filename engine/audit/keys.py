@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -23,12 +24,12 @@ class Signer:
     name: str
     private_key: Ed25519PrivateKey
 
-    @property
+    @cached_property
     def public_key(self) -> Ed25519PublicKey:
         """The matching public key."""
         return self.private_key.public_key()
 
-    @property
+    @cached_property
     def public_b64(self) -> str:
         """Raw public key, base64."""
         return public_key_b64(self.public_key)

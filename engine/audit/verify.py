@@ -1,36 +1,78 @@
-"""Recompute a cooperative's log from the database and check every signed checkpoint."""
+"""Recompute a cooperative's log from the database and check it against its signed checkpoints.
+
+One pass reads the log once, in order, streamed (entries joined with their event, data revision
+and case; checkpoints beside them), and checks:
+
+- **every entry**: its stored bytes hash to its stored leaf hash and are RFC 8785 canonical; its
+  ``seq``, cooperative, case and procedure agree with its position and rows; its event, data
+  revision, actor, comment and AD/ART settings agree with what it commits to. The bytes hashed are
+  the bytes stored: canonical form is checked by re-serialising the parsed body with ``json`` (the
+  same bytes as RFC 8785 for an ASCII body with integers and no floats, which is every entry the
+  engine writes) and with the full RFC 8785 serialiser only for any other body;
+- **the tree**: the root recomputed at every size that has a stored checkpoint equals the root in
+  that checkpoint's signed note (and in its ``root`` column); the head holds the final size, root
+  and compact range;
+- **signatures** (Ed25519), where they add proof: the newest checkpoint of every key, every
+  checkpoint whose note or root disagrees with the recomputed tree (to tell a forged checkpoint
+  from a rewritten log), and one checkpoint per :data:`SPOT_CHECK` sizes. A checkpoint whose
+  signed root equals the recomputed root adds no evidence beyond the newest signed checkpoint: that
+  one commits to every leaf, so any change to an earlier entry changes its root. A bad signature on
+  such a checkpoint (a note someone rewrote with the true root) is found by ``all_signatures``
+  (``audit verify --penuh``), which checks every one;
+- **the live rows**: each case's state and data against its last entry and data revision, each
+  attachment's content against its hash and the entries that list it, each procedure's source
+  against its hash.
+
+Continuing from a verification state (``since``: the size, root and compact range a previous
+pass reached, see :class:`AuditVerification`) checks the stored compact range against its root
+and against the signed checkpoint of that size, then only the entries added since and the cases
+they touch.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Select, Text, and_, cast, select, text
 from sqlalchemy.orm import Session
 
 from engine.adapters.store.models import (
     Attachment,
     AuditEntry,
     AuditHead,
+    AuditVerification,
     Case,
     CaseEvent,
     Checkpoint,
     Cooperative,
     DataRevision,
     DefinitionRecord,
+    Person,
     SigningKey,
 )
-from engine.audit.core.merkle import EMPTY_ROOT, CompactRange, leaf_hash
+from engine.audit.core.merkle import EMPTY_ROOT, CompactRange
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, verify_note
 from engine.audit.entry import canonical, comment_hash, sha256_hex
 from engine.audit.keys import public_key_from_b64
 from engine.audit.log import log_origin
 
-__all__ = ["Finding", "VerifyReport", "verify_log"]
+__all__ = ["SPOT_CHECK", "Finding", "VerifyReport", "latest_verification", "record_verification", "verify_log"]
+
+SPOT_CHECK = 1000
+"""Besides the newest per key, the signature of every checkpoint whose size is a multiple of this is checked."""
+
+_STREAM = 5000  # rows fetched at a time
+_Row = Sequence[Any]
+_IN_LIST = 500  # ids per IN (...) when reading the cases an incremental pass touched
 
 
 @dataclass(frozen=True)
@@ -53,9 +95,14 @@ class VerifyReport:
     coop: str
     size: int = 0
     root: str = ""
-    checkpoints: int = 0
+    checkpoints: int = 0  # stored checkpoints checked against the recomputed tree by this pass
     latest_checkpoint: int = 0
     findings: list[Finding] = field(default_factory=list)
+    since: int | None = None  # None: the whole log was read; else continued from a verification of this size
+    signatures: int = 0  # Ed25519 signatures checked by this pass
+    all_signatures: bool = False
+    frontier: list[str] = field(default_factory=list)
+    key_id: int | None = None  # key of the newest checkpoint checked
 
     @property
     def ok(self) -> bool:
@@ -67,139 +114,514 @@ class VerifyReport:
         """The first bad entry (lowest seq)."""
         return min(self.findings, key=lambda f: f.seq) if self.findings else None
 
+    @property
+    def entries_checked(self) -> int:
+        """Entries this pass read (all of them, or those added since the verification it continued from)."""
+        return self.size - (self.since or 0)
 
-_EVENT_FIELDS = (("action", "action"), ("kind", "kind"), ("from_state", "from"),
-                 ("to_state", "to"), ("role", "role"), ("data_rev", "data_rev"))
+
+_EVENT_FIELDS = (("action", 5), ("kind", 6), ("from", 7), ("to", 8), ("role", 9), ("data_rev", 13))
+_EVENT_NAMES = {"action": "action", "kind": "kind", "from": "from_state", "to": "to_state", "role": "role",
+                "data_rev": "data_rev"}
 
 
-def verify_log(session: Session, coop: Cooperative) -> VerifyReport:
-    """Verify everything: entries, leaf hashes, data revisions, events, checkpoints, head."""
-    report = VerifyReport(coop=coop.slug)
-    entries = session.scalars(
-        select(AuditEntry).where(AuditEntry.coop_id == coop.id).order_by(AuditEntry.seq)
-    ).all()
-    checkpoints = session.scalars(
-        select(Checkpoint).where(Checkpoint.coop_id == coop.id).order_by(Checkpoint.size)
-    ).all()
-    keys = {k.id: k for k in session.scalars(select(SigningKey)).all()}
-    numbers = dict(session.execute(select(Case.id, Case.number).where(Case.coop_id == coop.id)).all())
-    events = {e.seq: e for e in session.scalars(select(CaseEvent).where(CaseEvent.coop_id == coop.id))}
-    revisions = {
-        (r.case_id, r.rev): r
-        for r in session.scalars(select(DataRevision).where(DataRevision.coop_id == coop.id))
-    }
-    people = _people(session)
+# -- canonical form, cheaply ------------------------------------------------------------------
 
-    by_size: dict[int, list[Checkpoint]] = {}
-    for cp in checkpoints:
-        by_size.setdefault(cp.size, []).append(cp)
-    for cp in by_size.get(0, []):  # signed when an empty log is exported: its root is SHA-256 of ""
-        bad = _check_checkpoint(cp, coop, EMPTY_ROOT, keys)
-        if bad:
-            report.findings.append(Finding(0, None, bad))
+_MAX_SAFE = 2**53 - 1  # RFC 8785 numbers are IEEE doubles
+
+
+class _NotPlain(ValueError):
+    """The body holds a float, a non-finite number or an integer beyond 2**53: the full serialiser decides."""
+
+
+def _not_plain(_text: str) -> Any:
+    raise _NotPlain
+
+
+def _plain_int(text: str) -> int:
+    value = int(text)
+    if -_MAX_SAFE <= value <= _MAX_SAFE:
+        return value
+    raise _NotPlain
+
+
+def _number(text: str) -> int | float:
+    """An integer as RFC 8785 reads it: beyond ±(2**53 - 1) only as the double nearest to it."""
+    value = int(text)
+    return value if -_MAX_SAFE <= value <= _MAX_SAFE else float(value)
+
+
+_decode = json.JSONDecoder(parse_float=_not_plain, parse_int=_plain_int, parse_constant=_not_plain).decode
+_json_encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+# CPython's C encoder with the same options, made once (json.dumps builds one for every call)
+_c_encode = None if _c_encoder is None else _c_encoder(None, None, json.encoder.encode_basestring, None, ":", ",",
+                                                       True, False, False)
+
+
+def _encode(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)``."""
+    if _c_encode is not None:
+        return "".join(_c_encode(value, 0))
+    return _json_encoder.encode(value)  # pragma: no cover - Pythons without the C encoder
+
+
+def _parse_canonical(text: str) -> tuple[Any, bool]:
+    """The parsed body and whether ``text`` is its RFC 8785 form. Raises ValueError if it is not JSON.
+
+    For an ASCII text whose numbers are all integers within ±(2**53 - 1), ``json`` with sorted keys
+    and no whitespace writes exactly the RFC 8785 bytes (key order by code point equals UTF-16 order
+    for ASCII; the escapes are the same), so one comparison decides. Any other text is compared with
+    the full RFC 8785 serialiser.
+    """
+    try:
+        value = _decode(text)
+    except _NotPlain:
+        value = json.loads(text, parse_int=_number)
+    else:
+        if text.isascii():
+            return value, _encode(value) == text
+    try:
+        return value, canonical(value) == text.encode()
+    except Exception:  # whatever RFC 8785 cannot write is not in its form
+        return value, False
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return _Unreadable
+
+
+class _Unreadable:
+    """Stands for live data that is not JSON: equal to no revision."""
+
+
+def _same_data(data: Any, revision_text: str) -> bool:
+    """The live case data is the JSON value of the revision (compared as JSON, so 1, 1.0 and true differ).
+
+    The revision is stored in RFC 8785 form, which is what ``_encode`` writes for data without floats: one
+    serialisation decides, and only data that differs from it is compared the long way.
+    """
+    try:
+        written = _encode(data)
+        return written == revision_text or written == _encode(json.loads(revision_text))
+    except (ValueError, TypeError):
+        return False
+
+
+# -- the pass -----------------------------------------------------------------------------------
+
+
+class _Keys:
+    """Signing keys by id, each public key parsed once."""
+
+    def __init__(self, session: Session) -> None:
+        self._rows = {k.id: (k.name, k.public_key) for k in session.scalars(select(SigningKey))}
+        self._parsed: dict[int, Ed25519PublicKey] = {}
+
+    def get(self, key_id: int) -> tuple[str, Ed25519PublicKey] | None:
+        row = self._rows.get(key_id)
+        if row is None:
+            return None
+        if key_id not in self._parsed:
+            self._parsed[key_id] = public_key_from_b64(row[1])
+        return row[0], self._parsed[key_id]
+
+
+class _Pass:
+    """One verification pass over one cooperative's log."""
+
+    def __init__(self, session: Session, coop: Cooperative, report: VerifyReport, all_signatures: bool,
+                 spot_check: int) -> None:
+        self.session, self.coop, self.report = session, coop, report
+        self.all_signatures, self.spot_check = all_signatures, spot_check
+        self.origin = log_origin(coop.slug)
+        self.keys = _Keys(session)
+        self.people = {i: name for i, name in session.execute(select(Person.id, Person.username))}
+        self.refs = {i: f"{w}@{v}#{h}" for i, w, v, h in session.execute(select(
+            DefinitionRecord.id, DefinitionRecord.workflow_id, DefinitionRecord.version, DefinitionRecord.sha256))}
+        self.settings_hashes: dict[str, str | None] = {}
+        self.last: dict[int, tuple[int, str | None, int | None]] = {}  # case id -> (seq, to_state, data_rev)
+        self.attached: set[tuple[int, str]] = set()  # (case id, attachment SHA-256) listed by an entry
+        self.newest: dict[int, tuple[_Row, bytes, bool]] = {}  # key id -> its newest checkpoint so far
+        self.good_size = 0  # largest size whose root matched a checkpoint
+
+    def add(self, seq: int, case: str | None, message: str) -> None:
+        self.report.findings.append(Finding(seq, case, message))
+
+    # -- checkpoints ------------------------------------------------------------------------
+
+    def checkpoint(self, cp: _Row, root: bytes, *, sign: bool = False) -> str | None:
+        """Check one stored checkpoint (id, size, key_id, root, note) against the recomputed root of its size."""
+        _, size, key_id, column_root, note = cp
+        agrees = note.startswith(f"{self.origin}\n{size}\n{base64.b64encode(root).decode()}\n\n") and \
+            column_root == root.hex()
+        check = sign or not agrees or self.all_signatures or bool(self.spot_check and size % self.spot_check == 0)
+        previous = self.newest.get(key_id)
+        if previous is None or previous[0][1] <= size:
+            self.newest[key_id] = (cp, root, check)
+        if not check:
+            return None
+        self.report.signatures += 1
+        bad = self.signature_problem(size, key_id, note, root)
+        if bad is None and column_root != root.hex():
+            bad = f"kolom akar checkpoint ukuran {size} berbeda dari catatan bertanda tangannya (diubah di luar sistem)"
+        return bad
+
+    def signature_problem(self, size: int, key_id: int, note: str, root: bytes) -> str | None:
+        key = self.keys.get(key_id)
+        if key is None:
+            return f"kunci penanda tangan checkpoint ukuran {size} tidak dikenal"
+        try:
+            parsed = NoteCheckpoint.parse_body(verify_note(note, key[0], key[1]))
+        except (NoteError, ValueError) as exc:
+            return f"tanda tangan checkpoint ukuran {size} tidak sah ({exc})"
+        if parsed.origin != self.origin or parsed.size != size:
+            return f"checkpoint ukuran {size} bukan milik log ini"
+        if parsed.root != root:
+            return (f"akar Merkle hasil hitung ulang tidak cocok dengan checkpoint bertanda tangan "
+                    f"ukuran {size} (isi catatan diubah)")
+        return None
+
+    def newest_unsigned(self) -> list[tuple[_Row, bytes]]:
+        """The newest checkpoint of each key whose signature this pass has not checked yet."""
+        return [(cp, root) for cp, root, signed in self.newest.values() if not signed]
+
+    # -- entries ----------------------------------------------------------------------------
+
+    def body(self, seq: int, text: str, leaf: bytes, stored_leaf: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The parsed entry and the first thing wrong with it on its own (``leaf``: the hash of its bytes)."""
+        try:
+            body, is_canonical = _parse_canonical(text)
+        except ValueError:
+            return None, "isi catatan bukan JSON yang sah"
+        if not isinstance(body, dict):
+            return None, "isi catatan bukan objek JSON"
+        if not is_canonical:
+            return body, "isi catatan tidak dalam bentuk kanonik RFC 8785 (diubah di luar sistem)"
+        if leaf.hex() != stored_leaf:
+            return body, "hash daun tidak cocok dengan isi catatan (isi diubah)"
+        if body.get("seq") != seq:
+            return body, f"nomor urut di dalam catatan ({body.get('seq')}) berbeda dari posisinya (#{seq})"
+        if body.get("coop") != self.coop.slug:
+            return body, f"catatan milik koperasi lain ({body.get('coop')})"
+        return body, None
+
+    def cross_check(self, body: dict[str, Any], row: _Row) -> list[str]:
+        """The entry against its event, data revision, case and procedure (row: see :func:`_entries`)."""
+        seq, case_id = row[0], row[1]
+        if case_id is None:
+            return [f"catatan menyebut kasus {body['case']} tetapi tidak terhubung ke kasus itu"] \
+                if body.get("case") is not None else []
+        out: list[str] = []
+        number, definition_id = row[16], row[17]
+        if body.get("case") != number:
+            out.append(f"catatan menyebut kasus {body.get('case')}, barisnya milik kasus {number}")
+        ref = self.refs.get(definition_id) if definition_id is not None else None
+        if ref is not None and body.get("definition") != ref:
+            out.append(f"kasus dipasangkan ke {ref[:40]}…, log mencatat {str(body.get('definition'))[:40]}…")
+        if row[4] is None:
+            return [*out, "rincian kejadian (case_events) untuk catatan ini hilang"]
+        if row[4] != case_id:
+            out.append("rincian kejadian (case_events) catatan ini milik kasus lain")
+        for key, index in _EVENT_FIELDS:
+            if row[index] != body.get(key):
+                out.append(f"'{key}' berbeda: log '{body.get(key)}', rincian '{row[index]}'")
+        actor = self.people.get(row[10])
+        if actor != body.get("actor"):
+            out.append(f"pelaku berbeda: log '{body.get('actor')}', rincian '{actor}'")
+        if comment_hash(row[11]) != body.get("comment_sha256"):
+            out.append("catatan/komentar berbeda dari yang tercatat di log")
+        if self._settings_hash(row[12]) != body.get("settings_sha256"):
+            out.append("setting AD/ART yang berlaku saat keputusan berbeda dari yang tercatat di log")
+        rev = body.get("data_rev")
+        text, stored = row[14], row[15]
+        if rev != row[13]:  # the joined revision is the event's: fetch the one the entry names
+            found = self.session.execute(select(DataRevision.canonical, DataRevision.sha256).where(
+                DataRevision.case_id == case_id, DataRevision.rev == (rev if isinstance(rev, int) else -1))).first()
+            text, stored = found if found is not None else (None, None)
+        if text is None:
+            out.append(f"revisi data #{rev} hilang")
+        elif sha256_hex(text.encode()) != stored or stored != body.get("data_sha256"):
+            out.append(f"revisi data #{rev} berubah (hash tidak cocok dengan log)")
+        self.last[case_id] = (seq, row[8], row[13])
+        return out
+
+    def _settings_hash(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        known = self.settings_hashes.get(text, "")
+        if known != "":
+            return known
+        try:
+            digest: str | None = sha256_hex(canonical(json.loads(text)))
+        except Exception:  # unreadable settings commit to nothing
+            digest = None
+        if len(self.settings_hashes) > 4096:
+            self.settings_hashes.clear()
+        self.settings_hashes[text] = digest
+        return digest
+
+
+def _entries(session: Session, coop_id: int, after: int) -> Iterator[_Row]:
+    """Entries after ``after``, in order, each with its event, data revision and case (one streamed query).
+
+    Columns: 0 seq, 1 case_id, 2 body, 3 leaf_hash, 4 event case_id, 5 action, 6 kind, 7 from, 8 to,
+    9 role, 10 actor_id, 11 comment, 12 settings (JSON text), 13 event data_rev, 14 revision canonical,
+    15 revision sha256, 16 case number, 17 case definition_id.
+    """
+    e, ev, r, c = (AuditEntry.__table__, CaseEvent.__table__, DataRevision.__table__, Case.__table__)
+    stmt = (
+        select(e.c.seq, e.c.case_id, e.c.body, e.c.leaf_hash, ev.c.case_id, ev.c.action, ev.c.kind,
+               ev.c.from_state, ev.c.to_state, ev.c.role, ev.c.actor_id, ev.c.comment, cast(ev.c.settings, Text),
+               ev.c.data_rev, r.c.canonical, r.c.sha256, c.c.number, c.c.definition_id)
+        .select_from(e.outerjoin(ev, and_(ev.c.coop_id == e.c.coop_id, ev.c.seq == e.c.seq))
+                     .outerjoin(r, and_(r.c.case_id == e.c.case_id, r.c.rev == ev.c.data_rev))
+                     .outerjoin(c, c.c.id == e.c.case_id))
+        .where(e.c.coop_id == coop_id, e.c.seq > after)
+        .order_by(e.c.seq)
+    )
+    yield from _rows(session, stmt)
+
+
+def _rows(session: Session, stmt: Select[Any], batch: int = _STREAM) -> Iterator[_Row]:
+    """The rows of a select, streamed straight from the driver without per-row type processing.
+
+    Only for statements whose values are integers (rendered inline) and whose columns need no
+    conversion (text, integers, bytes; JSON read as text).
+    """
+    connection = session.connection()
+    sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    yield from connection.exec_driver_sql(sql, execution_options={"yield_per": batch})
+
+
+def _checkpoints(session: Session, coop_id: int, after: int) -> Iterator[_Row]:
+    """Stored checkpoints of size greater than ``after``, by size (id, size, key_id, root, note)."""
+    t = Checkpoint.__table__
+    stmt = (select(t.c.id, t.c.size, t.c.key_id, t.c.root, t.c.note)
+            .where(t.c.coop_id == coop_id, t.c.size > after)
+            .order_by(t.c.size, t.c.key_id))
+    yield from _rows(session, stmt)
+
+
+def verify_log(session: Session, coop: Cooperative, *, since: AuditVerification | None = None,
+               all_signatures: bool = False, spot_check: int = SPOT_CHECK) -> VerifyReport:
+    """Verify a cooperative's log: entries, leaf hashes, data revisions, events, checkpoints, live rows, head.
+
+    Args:
+        session: An open session (best a snapshot: :meth:`Database.snapshot`).
+        coop: The cooperative.
+        since: A verification state to continue from (:func:`latest_verification`): only the entries
+            added after it, and the cases they touch, are read. None reads the whole log.
+        all_signatures: Check the Ed25519 signature of every checkpoint, not only where it adds proof.
+        spot_check: Also check the signature of every checkpoint whose size is a multiple of this (0: none).
+    """
+    report = VerifyReport(coop=coop.slug, all_signatures=all_signatures)
+    if session.get_bind().dialect.name == "postgresql":
+        # streamed index lookups gain nothing from JIT; compiling the plans cost seconds at a million rows
+        session.execute(text("SET LOCAL jit = off"))
+    run = _Pass(session, coop, report, all_signatures, spot_check)
     tree = CompactRange()
-    good_size = 0  # largest size whose root matched a checkpoint
-    for position, entry in enumerate(entries, start=1):
-        case_no: str | None = numbers.get(entry.case_id) if entry.case_id else None
-        if entry.seq != position:
-            missing = position if entry.seq > position else entry.seq
-            report.findings.append(Finding(missing, case_no,
-                f"urutan catatan terputus: diharapkan #{position}, ditemukan #{entry.seq} "
-                "(catatan dihapus, disisipkan atau diurutkan ulang)"))
+    start = 0
+    if since is not None:
+        resumed = _resume(run, since)
+        if resumed is None:
+            return report
+        tree, start = resumed, since.size
+        report.since = report.latest_checkpoint = run.good_size = start
+    else:
+        for empty in session.execute(select(Checkpoint.id, Checkpoint.size, Checkpoint.key_id, Checkpoint.root,
+                                            Checkpoint.note).where(Checkpoint.coop_id == coop.id,
+                                                                   Checkpoint.size == 0)):
+            # signed when an empty log is exported: its root is SHA-256 of ""
+            report.checkpoints += 1
+            bad = run.checkpoint(empty, EMPTY_ROOT, sign=True)
+            if bad:
+                run.add(0, None, bad)
+    checkpoints = _checkpoints(session, coop.id, start)
+    pending = next(checkpoints, None)
+    position = start
+    for row in _entries(session, coop.id, start):
+        seq, case_id = row[0], row[1]
+        position += 1
+        if seq != position:
+            missing = position if seq > position else seq
+            run.add(missing, row[16], f"urutan catatan terputus: diharapkan #{position}, ditemukan #{seq} "
+                                      "(catatan dihapus, disisipkan atau diurutkan ulang)")
+            position -= 1
             break
-        body, problem = _check_body(entry, coop)
+        leaf = tree.append_data(row[2].encode())  # the bytes stored are the bytes hashed
+        body, problem = run.body(seq, row[2], leaf, row[3])
+        case_no: str | None = row[16]
         if problem:
-            report.findings.append(Finding(entry.seq, case_no, problem))
+            run.add(seq, case_no, problem)
         if body is not None:
             case_no = str(body.get("case") or case_no or "") or None
-            for message in _cross_check(body, entry, events, revisions, people):
-                report.findings.append(Finding(entry.seq, case_no, message))
-        tree.append(leaf_hash(entry.body.encode()))
-        for cp in by_size.get(position, []):
-            bad = _check_checkpoint(cp, coop, tree.root(), keys)
-            if bad:
-                first_bad = good_size + 1
-                span = "" if first_bad == position else f" (perubahan di antara #{first_bad} dan #{position})"
-                report.findings.append(Finding(first_bad, numbers.get(entry.case_id or -1),
-                                               bad + span))
-            else:
-                good_size = max(good_size, position)
+            for message in run.cross_check(body, row):
+                run.add(seq, case_no, message)
+            if case_id is not None:
+                for sha in body.get("attachments") or ():
+                    run.attached.add((case_id, str(sha)))
+        if pending is not None and pending[1] == position:
+            root = tree.root()
+            while pending is not None and pending[1] == position:
+                report.checkpoints += 1
+                report.latest_checkpoint = position
+                bad = run.checkpoint(pending, root)
+                if bad:
+                    first_bad = run.good_size + 1
+                    span = "" if first_bad == position else f" (perubahan di antara #{first_bad} dan #{position})"
+                    run.add(first_bad, row[16], bad + span)
+                else:
+                    run.good_size = max(run.good_size, position)
+                pending = next(checkpoints, None)
         if report.findings:
             break
-
-    report.size = len(entries)
-    report.root = tree.root().hex()
-    report.checkpoints = len(checkpoints)
-    report.latest_checkpoint = checkpoints[-1].size if checkpoints else 0
-    if not report.findings and checkpoints and checkpoints[-1].size > len(entries):
-        report.findings.append(Finding(len(entries) + 1, None,
-            f"log terpotong: checkpoint bertanda tangan mencakup {checkpoints[-1].size} catatan, "
-            f"basis data hanya memuat {len(entries)}"))
     if not report.findings:
-        report.findings += _current_state(session, coop, entries, events, revisions, numbers)
+        for cp, root in run.newest_unsigned():  # the newest of each key, whatever the sampling skipped
+            report.signatures += 1
+            bad = run.signature_problem(cp[1], cp[2], cp[4], root)
+            if bad:
+                run.add(cp[1], None, bad)
+    report.size = position
+    report.root = tree.root().hex()
+    report.frontier = tree.to_list()
+    newest = max((cp for cp, _, _ in run.newest.values()), key=lambda cp: (cp[1], cp[0]), default=None)
+    report.key_id = newest[2] if newest is not None else (since.key_id if since is not None else None)
+    if not report.findings and pending is not None and pending[1] > position:
+        run.add(position + 1, None, f"log terpotong: checkpoint bertanda tangan mencakup {pending[1]} catatan, "
+                                    f"basis data hanya memuat {position}")
+    if not report.findings:
+        _current_state(run, full=since is None)
     if not report.findings:
         head = session.get(AuditHead, coop.id)
-        if head is None or head.size != len(entries) or head.root != report.root:
-            report.findings.append(Finding(len(entries), None,
-                "kepala log (ukuran/akar) tidak cocok dengan isi log"))
+        if head is None or head.size != position or head.root != report.root or \
+                list(head.frontier or []) != report.frontier:
+            run.add(position, None, "kepala log (ukuran/akar) tidak cocok dengan isi log")
     return report
 
 
-def _current_state(
-    session: Session,
-    coop: Cooperative,
-    entries: Sequence[AuditEntry],
-    events: dict[int, CaseEvent],
-    revisions: dict[tuple[int, int], DataRevision],
-    numbers: dict[int, str],
-) -> list[Finding]:
-    """The live rows (case status and data, attachments, definition sources) match the trail."""
-    out: list[Finding] = []
-    last: dict[int, AuditEntry] = {}
-    attached: dict[int, set[str]] = {}
-    refs: dict[int, str] = {}
-    for entry in entries:
-        if entry.case_id is not None:
-            last[entry.case_id] = entry
-            body = json.loads(entry.body)
-            attached.setdefault(entry.case_id, set()).update(body.get("attachments") or [])
-            refs.setdefault(entry.case_id, str(body.get("definition")))
+def _resume(run: _Pass, state: AuditVerification) -> CompactRange | None:
+    """The compact range of a stored verification state, if it is consistent and still holds; else a finding."""
+    report, session, size = run.report, run.session, state.size
+    report.since = size
+    try:
+        tree = CompactRange.from_list(size, list(state.frontier or []))
+    except ValueError:
+        tree = None
+    if tree is None or tree.root().hex() != state.root:
+        run.add(size, None, f"status verifikasi tersimpan (ukuran {size}) rusak: akar dari rentang ringkasnya "
+                            "bukan akar yang tercatat; jalankan verifikasi tanpa --sejak-terakhir")
+        return None
+    if size == 0:
+        return tree
+    present = session.scalar(select(AuditEntry.seq).where(AuditEntry.coop_id == run.coop.id, AuditEntry.seq == size))
+    if present is None:
+        run.add(size, None, f"log terpotong: verifikasi terakhir mencakup {size} catatan, catatan #{size} "
+                            "kini tidak ada di basis data")
+        return None
+    rows = session.execute(select(Checkpoint.id, Checkpoint.size, Checkpoint.key_id, Checkpoint.root,
+                                  Checkpoint.note).where(Checkpoint.coop_id == run.coop.id,
+                                                         Checkpoint.size == size)).all()
+    if not rows:
+        run.add(size, None, f"tidak ada checkpoint bertanda tangan ukuran {size} untuk status verifikasi "
+                            "terakhir; jalankan verifikasi tanpa --sejak-terakhir")
+        return None
+    for cp in rows:  # the stored root must be the one this installation signed at that size
+        report.signatures += 1
+        bad = run.signature_problem(size, cp[2], cp[4], tree.root())
+        if bad:
+            run.add(size, None, f"status verifikasi terakhir (ukuran {size}) tidak cocok dengan checkpoint: {bad}; "
+                                "jalankan verifikasi tanpa --sejak-terakhir")
+            return None
+    return tree
+
+
+def _current_state(run: _Pass, *, full: bool) -> None:
+    """The live rows (case status and data, attachments, procedure sources) match the trail.
+
+    A full pass checks every case and attachment of the cooperative; a pass continued from a stored
+    state checks the cases its new entries touch (and their attachments).
+    """
+    session, coop = run.session, run.coop
+    c, r = Case.__table__, DataRevision.__table__
+    columns = select(c.c.id, c.c.number, c.c.state, cast(c.c.data, Text), c.c.data_rev, c.c.definition_id,
+                     r.c.canonical, r.c.sha256).select_from(
+        c.outerjoin(r, and_(r.c.case_id == c.c.id, r.c.rev == c.c.data_rev))).order_by(c.c.id)
+    if full:
+        batches: list[Select[Any]] = [columns.where(c.c.coop_id == coop.id)]
+    else:
+        touched = sorted(run.last)
+        batches = [columns.where(c.c.coop_id == coop.id, c.c.id.in_(touched[i:i + _IN_LIST]))
+                   for i in range(0, len(touched), _IN_LIST)]
+        _listed_before(run, touched)
     checked_definitions: dict[int, str | None] = {}
-    for case in session.scalars(select(Case).where(Case.coop_id == coop.id).order_by(Case.id)):
-        latest = last.get(case.id)
-        if latest is None:
-            out.append(Finding(0, case.number, "kasus tidak punya satu pun catatan di log (disisipkan langsung)"))
-            continue
-        event = events.get(latest.seq)
-        revision = revisions.get((case.id, case.data_rev))
-        if event is not None and event.to_state != case.state:
-            out.append(Finding(latest.seq, case.number, f"status kasus di basis data '{case.state}' berbeda dari "
-                                                       f"catatan terakhir '{event.to_state}' (diubah di luar sistem)"))
-        if revision is None or (event is not None and event.data_rev != case.data_rev) or \
-                sha256_hex(canonical(case.data)) != revision.sha256:
-            out.append(Finding(latest.seq, case.number, "data kasus di basis data berbeda dari revisi yang tercatat "
-                                                       "di log (diubah di luar sistem)"))
-        if case.definition_id not in checked_definitions:
-            checked_definitions[case.definition_id] = _definition_problem(session, case.definition_id)
-        record = session.get_one(DefinitionRecord, case.definition_id)
-        problem = checked_definitions[case.definition_id]
-        if problem is None and refs.get(case.id) != record.pinned_ref:
-            problem = f"kasus dipasangkan ke {record.pinned_ref[:40]}…, log mencatat {refs.get(case.id, '-')[:40]}…"
-        if problem:
-            out.append(Finding(latest.seq, case.number, problem))
-    for row in session.scalars(select(Attachment).where(Attachment.coop_id == coop.id).order_by(Attachment.id)):
-        number = numbers.get(row.case_id)
-        try:
-            content = row.content if row.content is not None else Path(row.storage_path or "").read_bytes()
-        except OSError:
-            content = None
-        if content is None or sha256_hex(content) != row.sha256:
-            out.append(Finding(last[row.case_id].seq if row.case_id in last else 0, number,
-                               f"isi lampiran '{row.filename}' hilang atau berubah (SHA-256 tidak cocok)"))
-        elif row.sha256 not in attached.get(row.case_id, set()):
-            out.append(Finding(last[row.case_id].seq if row.case_id in last else 0, number,
-                               f"lampiran '{row.filename}' tidak tercatat di log"))
-    return out
+    for batch in batches:
+        for case_id, number, state, data, data_rev, definition_id, revision, revision_sha in _rows(session, batch):
+            latest = run.last.get(case_id)
+            if latest is None:
+                run.add(0, number, "kasus tidak punya satu pun catatan di log (disisipkan langsung)")
+                continue
+            seq, to_state, event_rev = latest
+            if to_state is not None and to_state != state:
+                run.add(seq, number, f"status kasus di basis data '{state}' berbeda dari catatan terakhir "
+                                     f"'{to_state}' (diubah di luar sistem)")
+            if revision is None or event_rev != data_rev or sha256_hex(revision.encode()) != revision_sha or \
+                    not _same_data(_json(data), revision):
+                run.add(seq, number, "data kasus di basis data berbeda dari revisi yang tercatat di log "
+                                     "(diubah di luar sistem)")
+            if definition_id not in checked_definitions:
+                checked_definitions[definition_id] = _definition_problem(session, definition_id)
+            problem = checked_definitions[definition_id]
+            if problem:
+                run.add(seq, number, problem)
+    _attachments(run, None if full else sorted(run.last))
+
+
+def _listed_before(run: _Pass, case_ids: Sequence[int]) -> None:
+    """Attachments listed by the earlier entries of the cases an incremental pass touched."""
+    before = run.report.since or 0
+    for i in range(0, len(case_ids), _IN_LIST):
+        for case_id, body in run.session.execute(select(AuditEntry.case_id, AuditEntry.body).where(
+                AuditEntry.coop_id == run.coop.id, AuditEntry.case_id.in_(case_ids[i:i + _IN_LIST]),
+                AuditEntry.seq <= before)):
+            try:
+                listed = json.loads(body).get("attachments") or ()
+            except (ValueError, AttributeError):
+                continue
+            if case_id is not None:
+                run.attached.update((case_id, str(sha)) for sha in listed)
+
+
+def _attachments(run: _Pass, case_ids: Sequence[int] | None) -> None:
+    """Each attachment's content hashes to its SHA-256, and an entry of its case lists it (streamed)."""
+    a = Attachment.__table__
+    numbers: dict[int, str] = {}
+    query = select(a.c.id, a.c.case_id, a.c.filename, a.c.sha256, a.c.content, a.c.storage_path)
+    query = query.order_by(a.c.id)
+    if case_ids is None:
+        batches = [query.where(a.c.coop_id == run.coop.id)]
+    else:
+        batches = [query.where(a.c.coop_id == run.coop.id, a.c.case_id.in_(case_ids[i:i + _IN_LIST]))
+                   for i in range(0, len(case_ids), _IN_LIST)]
+    for batch in batches:
+        for _, case_id, filename, sha, content, storage_path in _rows(run.session, batch, 500):
+            try:
+                data = content if content is not None else Path(storage_path or "").read_bytes()
+            except OSError:
+                data = None
+            problem = None
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
+                problem = f"isi lampiran '{filename}' hilang atau berubah (SHA-256 tidak cocok)"
+            elif (case_id, sha) not in run.attached:
+                problem = f"lampiran '{filename}' tidak tercatat di log"
+            if problem:
+                if case_id not in numbers:
+                    numbers[case_id] = run.session.scalar(select(Case.number).where(Case.id == case_id)) or ""
+                latest = run.last.get(case_id)
+                run.add(latest[0] if latest else 0, numbers[case_id] or None, problem)
 
 
 def _definition_problem(session: Session, definition_id: int) -> str | None:
@@ -216,74 +638,41 @@ def _definition_problem(session: Session, definition_id: int) -> str | None:
     return None
 
 
-def _people(session: Session) -> dict[int, str]:
-    from engine.adapters.store.models import Person
-
-    return dict(session.execute(select(Person.id, Person.username)).all())
+# -- verification state -------------------------------------------------------------------------
 
 
-def _check_body(entry: AuditEntry, coop: Cooperative) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        body = json.loads(entry.body)
-    except ValueError:
-        return None, "isi catatan bukan JSON yang sah"
-    if not isinstance(body, dict):
-        return None, "isi catatan bukan objek JSON"
-    if canonical(body) != entry.body.encode():
-        return body, "isi catatan tidak dalam bentuk kanonik RFC 8785 (diubah di luar sistem)"
-    if leaf_hash(entry.body.encode()).hex() != entry.leaf_hash:
-        return body, "hash daun tidak cocok dengan isi catatan (isi diubah)"
-    if body.get("seq") != entry.seq:
-        return body, f"nomor urut di dalam catatan ({body.get('seq')}) berbeda dari posisinya (#{entry.seq})"
-    if body.get("coop") != coop.slug:
-        return body, f"catatan milik koperasi lain ({body.get('coop')})"
-    return body, None
+def latest_verification(session: Session, coop_id: int) -> AuditVerification | None:
+    """The newest successful verification of a cooperative's log: where the next one may continue."""
+    return session.scalars(select(AuditVerification).where(AuditVerification.coop_id == coop_id,
+                                                           AuditVerification.ok.is_(True))
+                           .order_by(AuditVerification.id.desc()).limit(1)).first()
 
 
-def _cross_check(
-    body: dict[str, Any],
-    entry: AuditEntry,
-    events: dict[int, CaseEvent],
-    revisions: dict[tuple[int, int], DataRevision],
-    people: dict[int, str],
-) -> list[str]:
-    out: list[str] = []
-    if entry.case_id is None:
-        return out
-    event = events.get(entry.seq)
-    if event is None:
-        return ["rincian kejadian (case_events) untuk catatan ini hilang"]
-    for attr, key in _EVENT_FIELDS:
-        if getattr(event, attr) != body.get(key):
-            out.append(f"'{key}' berbeda: log '{body.get(key)}', rincian '{getattr(event, attr)}'")
-    if people.get(event.actor_id) != body.get("actor"):
-        out.append(f"pelaku berbeda: log '{body.get('actor')}', rincian '{people.get(event.actor_id)}'")
-    if comment_hash(event.comment) != body.get("comment_sha256"):
-        out.append("catatan/komentar berbeda dari yang tercatat di log")
-    if sha256_hex(canonical(event.settings)) != body.get("settings_sha256"):
-        out.append("setting AD/ART yang berlaku saat keputusan berbeda dari yang tercatat di log")
-    revision = revisions.get((entry.case_id, int(body.get("data_rev") or 0)))
-    if revision is None:
-        out.append(f"revisi data #{body.get('data_rev')} hilang")
-    elif sha256_hex(revision.canonical.encode()) != revision.sha256 or revision.sha256 != body.get(
-        "data_sha256"
-    ):
-        out.append(f"revisi data #{revision.rev} berubah (hash tidak cocok dengan log)")
-    return out
+def record_verification(session: Session, coop_id: int, report: VerifyReport, now: datetime, *,
+                        always: bool = False) -> AuditVerification | None:
+    """Remember what a pass established (append-only history).
+
+    A row is written when ``always`` (a full pass is worth recording even when nothing changed) or
+    when the outcome differs from the newest row (size, root, ok, number of findings): a Dinas page
+    viewed again and again over an unchanged log writes nothing.
+    """
+    if not always:
+        newest = session.scalars(select(AuditVerification).where(AuditVerification.coop_id == coop_id)
+                                 .order_by(AuditVerification.id.desc()).limit(1)).first()
+        if newest is not None and (newest.size, newest.root, newest.ok, newest.findings) == (
+                report.size, report.root, report.ok, len(report.findings)):
+            return None
+    first = report.first
+    row = AuditVerification(
+        coop_id=coop_id, mode=_mode(report), from_size=report.since or 0, size=report.size, root=report.root,
+        frontier=report.frontier, checkpoint_size=report.latest_checkpoint, key_id=report.key_id,
+        signatures=report.signatures, ok=report.ok, findings=len(report.findings),
+        first_finding=str(first)[:500] if first else None, verified_at=now)
+    session.add(row)
+    return row
 
 
-def _check_checkpoint(cp: Checkpoint, coop: Cooperative, root: bytes, keys: dict[int, SigningKey]) -> str | None:
-    key = keys.get(cp.key_id)
-    if key is None:
-        return f"kunci penanda tangan checkpoint ukuran {cp.size} tidak dikenal"
-    try:
-        body = verify_note(cp.note, key.name, public_key_from_b64(key.public_key))
-        parsed = NoteCheckpoint.parse_body(body)
-    except (NoteError, ValueError) as exc:
-        return f"tanda tangan checkpoint ukuran {cp.size} tidak sah ({exc})"
-    if parsed.origin != log_origin(coop.slug) or parsed.size != cp.size:
-        return f"checkpoint ukuran {cp.size} bukan milik log ini"
-    if parsed.root != root:
-        return (f"akar Merkle hasil hitung ulang tidak cocok dengan checkpoint bertanda tangan "
-                f"ukuran {cp.size} (isi catatan diubah)")
-    return None
+def _mode(report: VerifyReport) -> str:
+    if report.since is not None:
+        return "sejak_terakhir"
+    return "penuh" if report.all_signatures else "biasa"

@@ -6,34 +6,93 @@ Messages are in Indonesian. Exit codes come from :func:`engine.errors.exit_code_
 unless TATAKELOLA_DEBUG=1), 130 interrupted.
 
 One module per command group; the root callback turns the global options into one
-:class:`~engine.cli._context.CliContext` in ``ctx.obj``.
+:class:`~engine.cli._context.CliContext` in ``ctx.obj``. A command group is imported and built
+only when it is named (or listed, for help): see :class:`_Root`.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator, MutableMapping
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
+from typer.main import get_group_from_info
+from typer.models import TyperInfo
 
 from engine.cli._context import CliContext, make_consoles
-from engine.cli.audit import audit_app
-from engine.cli.cases import case_app, tasks
-from engine.cli.documents import doc_app
-from engine.cli.members import members_app
-from engine.cli.setup import init, org_app, user_app
+from engine.cli.cases import tasks
+from engine.cli.setup import init
 from engine.cli.web import demo, serve
-from engine.cli.workflows import workflows_app
 from engine.errors import EXIT_UNEXPECTED, ChecksFailedError, TatakelolaError, exit_code_for
-from engine.settings import Settings, debug_enabled
 
 __all__ = ["app", "main"]
 
+_GROUPS: dict[str, tuple[str, str, bool]] = {  # name -> (module, Typer app, hidden), in the order help lists them
+    "org": ("engine.cli.setup", "org_app", False),
+    "workflows": ("engine.cli.workflows", "workflows_app", False),
+    "case": ("engine.cli.cases", "case_app", False),
+    "audit": ("engine.cli.audit", "audit_app", False),
+    "doc": ("engine.cli.documents", "doc_app", False),
+    "user": ("engine.cli.setup", "user_app", False),
+    "anggota": ("engine.cli.members", "members_app", False),
+    "members": ("engine.cli.members", "members_app", True),
+}
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The root's commands by name: a group of ``_GROUPS`` is built on its first lookup."""
+
+    def __init__(self, built: MutableMapping[str, Any], build: Callable[[str], Any]) -> None:
+        self._built = dict(built)
+        self._build = build
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in _GROUPS:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built or name in _GROUPS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*(n for n in self._built if n not in _GROUPS), *_GROUPS])
+
+    def __len__(self) -> int:
+        return len(set(self._built) | set(_GROUPS))
+
+
+class _Root(TyperGroup):
+    """``tatakelola`` itself. Typer reads the signature of every command of a group it builds, which
+    costs more than most commands' own work; here ``case show`` builds the ``case`` group alone."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _Commands(self.commands, self._group)
+
+    def _group(self, name: str) -> Any:
+        module, attribute, hidden = _GROUPS[name]
+        return get_group_from_info(TyperInfo(getattr(import_module(module), attribute), name=name, hidden=hidden),
+                                   pretty_exceptions_short=app.pretty_exceptions_short,
+                                   rich_markup_mode=self.rich_markup_mode, suggest_commands=self.suggest_commands)
+
+
 app = typer.Typer(
     name="tatakelola",
+    cls=_Root,
     help="Tatakelola: SOP koperasi yang berjalan, dengan jejak persetujuan yang dapat diverifikasi.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -51,6 +110,8 @@ def _global(
     workflows: Annotated[list[Path] | None, typer.Option(
         "--workflows", help="Folder prosedur yang dipakai menggantikan prosedur bawaan.")] = None,
 ) -> None:
+    from engine.settings import Settings  # pydantic: not needed to print help
+
     settings = Settings.from_env(db_url=db, key_path=key, workflow_dirs=tuple(workflows) if workflows else None)
     out, err = make_consoles()
     ctx.obj = CliContext(settings, out, err)
@@ -58,14 +119,6 @@ def _global(
 
 for command in (init, tasks, demo, serve):
     app.command()(command)
-app.add_typer(org_app, name="org")
-app.add_typer(workflows_app, name="workflows")
-app.add_typer(case_app, name="case")
-app.add_typer(audit_app, name="audit")
-app.add_typer(doc_app, name="doc")
-app.add_typer(user_app, name="user")
-app.add_typer(members_app, name="anggota")
-app.add_typer(members_app, name="members", hidden=True)
 
 
 def main() -> None:
@@ -81,6 +134,8 @@ def main() -> None:
     except KeyboardInterrupt as exc:
         sys.exit(exit_code_for(exc))
     except Exception as exc:
+        from engine.settings import debug_enabled
+
         if debug_enabled():
             raise
         _stderr().print(f"[red]Terjadi kesalahan tak terduga:[/] {escape(type(exc).__name__)}: "

@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 
 from engine.errors import UsageError
-from engine.settings import Settings
 
-if TYPE_CHECKING:  # the facade pulls in the database layer: imported when first used
+if TYPE_CHECKING:  # the facade pulls in the database layer, the settings pydantic: imported when first used
     from engine.services import Services
+    from engine.settings import Settings
 
 __all__ = ["CliContext", "cli_context", "make_consoles"]
 

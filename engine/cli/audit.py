@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -32,17 +32,32 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context, coop: CoopOpt = None) -> None:
-    """Hitung ulang jejak dari basis data dan periksa setiap checkpoint bertanda tangan."""
+def audit_verify(
+    ctx: typer.Context,
+    coop: CoopOpt = None,
+    since_last: Annotated[bool, typer.Option(
+        "--sejak-terakhir", help="Periksa hanya catatan yang ditambahkan sejak verifikasi terakhir yang lolos "
+                                 "(cepat; jalankan tanpa opsi ini secara berkala untuk membaca ulang seluruh log).")
+    ] = False,
+    full: Annotated[bool, typer.Option(
+        "--penuh", help="Periksa juga tanda tangan setiap checkpoint, bukan hanya yang terbaru dan sampelnya.")
+    ] = False,
+) -> None:
+    """Hitung ulang jejak dari basis data dan periksa checkpoint bertanda tangan.
+
+    Bawaan: seluruh catatan dibaca ulang; tanda tangan diperiksa pada checkpoint terbaru setiap kunci,
+    satu per 1.000 ukuran, dan setiap checkpoint yang tidak cocok.
+    """
+    if since_last and full:
+        raise UsageError("--sejak-terakhir dan --penuh tidak dapat dipakai bersama; pilih salah satu")
     cli = cli_context(ctx)
     out = cli.out
-    reports = cli.services.verify(coop)
+    reports = cli.services.verify(coop, since_last=since_last, all_signatures=full)
     bad = 0
     for report in reports:
         if report.ok:
-            entries = f"{report.size} catatan" if report.size else "belum ada catatan"
-            out.print(f"[green]✔[/] {report.coop}: jejak persetujuan utuh — {entries}, "
-                      f"{report.checkpoints} checkpoint bertanda tangan sah, akar {report.root[:32]}")
+            out.print(f"[green]✔[/] {report.coop}: jejak persetujuan utuh — {_verified(report)}, "
+                      f"akar {report.root[:32]}")
         else:
             bad += 1
             first = report.first
@@ -53,6 +68,25 @@ def audit_verify(ctx: typer.Context, coop: CoopOpt = None) -> None:
         out.print("Belum ada koperasi.")
     if bad:
         raise ChecksFailedError(f"Jejak persetujuan {bad} dari {len(reports)} koperasi tidak utuh.")
+
+
+def _verified(report: Any) -> str:
+    """What an intact report covers, in words: entries, checkpoints, signatures."""
+    entries = f"{report.size} catatan" if report.size else "belum ada catatan"
+    if report.since is not None:
+        new = report.entries_checked
+        entries += (f" ({new} baru sejak verifikasi terakhir #{report.since})" if new else
+                    f" (tidak ada yang baru sejak verifikasi terakhir #{report.since})")
+        checkpoints = f"{report.checkpoints} checkpoint baru cocok" if new else ""
+    else:
+        checkpoints = f"{report.checkpoints} checkpoint cocok" if report.checkpoints else ""
+    if not report.signatures:
+        signatures = "belum ada checkpoint bertanda tangan"
+    elif report.all_signatures:
+        signatures = f"semua {report.signatures} tanda tangan sah"
+    else:
+        signatures = f"tanda tangan checkpoint terbaru sah ({report.signatures} diperiksa)"
+    return ", ".join(part for part in (entries, checkpoints, signatures) if part)
 
 
 @audit_app.command("checkpoint")

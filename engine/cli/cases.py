@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli._case_view import due_text, print_view
 from engine.cli._context import cli_context
 from engine.cli._options import CoopOpt
 from engine.errors import UsageError
@@ -95,6 +94,8 @@ def case_show(
     coop: CoopOpt = None,
 ) -> None:
     """Status, panduan, checklist, dan aksi yang boleh diambil (dengan alasannya bila tidak)."""
+    from engine.cli._case_view import print_view  # Babel and the definitions: only once a case is shown
+
     cli = cli_context(ctx)
     services = cli.services
     print_view(cli.out, services.show(case, as_user, coop_slug=coop), services.tz)
@@ -107,6 +108,8 @@ def case_list(
     open_: Annotated[bool, typer.Option("--open", help="Hanya kasus yang belum selesai.")] = False,
 ) -> None:
     """Daftar kasus."""
+    from engine.cli._case_view import due_text
+
     cli = cli_context(ctx)
     table = Table("Nomor", "Koperasi", "Prosedur", "Status", "Tenggat")
     services = cli.services
@@ -117,6 +120,8 @@ def case_list(
 
 def tasks(ctx: typer.Context, as_user: AsUser, coop: CoopOpt = None) -> None:
     """Tugas saya: kasus yang menunggu tindakan pengguna ini."""
+    from engine.cli._case_view import due_text
+
     cli = cli_context(ctx)
     services = cli.services
     rows = services.tasks(as_user, coop)

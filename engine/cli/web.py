@@ -5,8 +5,9 @@ The web stack (FastAPI, uvicorn) and the demo are imported inside the commands o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,9 +15,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import cli_context
-from engine.settings import Settings
+from engine.errors import ConfigurationError
 
-__all__ = ["demo", "proxy_options", "serve"]
+if TYPE_CHECKING:
+    from engine.services import Services
+    from engine.settings import Settings
+
+__all__ = ["WORKER_APP", "WORKER_APP_SECURE", "demo", "proxy_options", "serve", "worker_environment"]
+
+#: What each process of ``serve --workers N`` imports and calls (uvicorn's app factory, by import string).
+WORKER_APP = "engine.web.app:worker_app"
+WORKER_APP_SECURE = "engine.web.app:worker_app_secure_cookies"
 
 
 def demo(
@@ -40,15 +49,22 @@ def serve(
         "--proxy", metavar="ALAMAT",
         help="Alamat IP (atau jaringan CIDR) reverse proxy yang X-Forwarded-For-nya dipercaya; boleh berulang. "
              "Tanpa ini (dan tanpa TATAKELOLA_TRUSTED_PROXIES) alamat peminta adalah alamat koneksinya.")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64,
+        help="Jumlah proses web (untuk PostgreSQL; dengan SQLite penulisan tetap antre satu per satu). "
+             "Batas percobaan login dihitung per proses.")] = 1,
 ) -> None:
     """Jalankan aplikasi web."""
     import uvicorn
 
     from engine.web import create_app
+    from engine.web.app import warm_up
 
     cli = cli_context(ctx)
     proxies = cli.settings.trusted_proxies
     if proxy:
+        from engine.settings import Settings
+
         proxies = Settings.from_env({}, trusted_proxies=tuple(proxy)).trusted_proxies  # validated like the variable
     if demo_mode:
         from engine.demo import demo_password, run_demo, set_demo_passwords
@@ -63,9 +79,67 @@ def serve(
     else:
         services = cli.services
         services.require_schema()
+    if workers > 1:
+        environment = worker_environment(services.settings, proxies)
+        _check_workers(services, workers, environment, cli.err)
+        services.db.dispose()  # the workers open their own connections
+        os.environ.update(environment)  # spawned workers inherit it; each builds Settings.from_env()
+        cli.out.print(f"Tatakelola berjalan di http://{host}:{port}/ dengan {workers} proses — "
+                      "tekan Ctrl+C untuk berhenti.")
+        uvicorn.run(WORKER_APP_SECURE if secure_cookies else WORKER_APP, factory=True, workers=workers,
+                    host=host, port=port, log_level="warning", **proxy_options(proxies))
+        return
+    app = create_app(services.settings, services=services, secure_cookies=secure_cookies)
+    warm_up(app)
     cli.out.print(f"Tatakelola berjalan di http://{host}:{port}/ — tekan Ctrl+C untuk berhenti.")
-    uvicorn.run(create_app(services.settings, services=services, secure_cookies=secure_cookies),
-                host=host, port=port, log_level="warning", **proxy_options(proxies))
+    uvicorn.run(app, host=host, port=port, log_level="warning", **proxy_options(proxies))
+
+
+def worker_environment(settings: Settings, proxies: tuple[str, ...]) -> dict[str, str]:
+    """The TATAKELOLA_* variables from which each worker process rebuilds these settings.
+
+    ``serve --workers N`` starts N fresh processes (uvicorn spawns them and imports the app
+    factory by name), so settings travel the way every process receives them: the environment,
+    read by ``Settings.from_env``. The cookie secret travels resolved, so that N workers never race
+    to create the secret file and all of them sign cookies with the same key.
+    """
+    from engine.web.app import cookie_secret
+
+    env = {"TATAKELOLA_DB": settings.db_url, "TATAKELOLA_SECRET": cookie_secret(settings),
+           "TATAKELOLA_SESSION_HOURS": repr(settings.session_hours),
+           "TATAKELOLA_TRUSTED_PROXIES": ",".join(proxies)}
+    if settings.key_path is not None:
+        env["TATAKELOLA_KEY"] = str(settings.key_path)
+    if settings.workflow_dirs:
+        env["TATAKELOLA_WORKFLOWS"] = os.pathsep.join(str(p) for p in settings.workflow_dirs)
+    if settings.attachments_dir is not None:
+        env["TATAKELOLA_ATTACHMENTS"] = str(settings.attachments_dir)
+    if settings.source_date_epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(settings.source_date_epoch)
+    return env
+
+
+def _check_workers(services: Services, workers: int, environment: dict[str, str], err: Console) -> None:
+    """Refuse what N processes cannot share; warn where they can but gain little (SQLite)."""
+    if services.db.dialect == "sqlite":
+        if services.db.sqlite_path is None:
+            raise ConfigurationError(
+                f"--workers {workers} tidak dapat dipakai dengan SQLite di memori: setiap proses akan punya "
+                "basis datanya sendiri. Pakai berkas SQLite dengan --workers 1, atau PostgreSQL.")
+        err.print(f"[yellow]Peringatan[/]: --workers {workers} dengan SQLite. Halaman dibaca oleh {workers} proses, "
+                  "tetapi setiap penulisan tetap antre satu per satu (satu kunci untuk seluruh berkas), dan berkas "
+                  "basis data harus berada di disk lokal, bukan folder jaringan. Untuk banyak pengguna sekaligus "
+                  "pakai PostgreSQL.")
+    from engine.settings import Settings
+
+    rebuilt = Settings.from_env({**os.environ, **environment})
+    expected = services.settings.model_copy(update={"web_secret": rebuilt.web_secret,
+                                                    "trusted_proxies": rebuilt.trusted_proxies})
+    if rebuilt.model_dump() != expected.model_dump():
+        differs = sorted(k for k, v in rebuilt.model_dump().items() if expected.model_dump()[k] != v)
+        raise ConfigurationError(
+            "Setelan ini tidak dapat diteruskan ke proses pekerja lewat variabel TATAKELOLA_* "
+            f"({', '.join(differs)}); jalankan dengan --workers 1.")
 
 
 def proxy_options(proxies: tuple[str, ...]) -> dict[str, Any]:

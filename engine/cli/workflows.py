@@ -10,15 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli._context import cli_context
-from engine.domain.definitions import lint_many, load_definition, workflow_files
-from engine.domain.definitions.registry import data_dir
-from engine.domain.definitions.schema import json_schema_text
-from engine.domain.roles import role_label
+from engine.cli._context import CliContext, cli_context
 from engine.errors import ChecksFailedError, DefinitionError, Problem
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the definitions (YAML, pydantic) load inside the commands, not for --help
     from engine.domain.definitions.loader import LoadedDefinition
+    from engine.domain.definitions.registry import Registry
 
 __all__ = ["workflows_app"]
 
@@ -30,7 +27,7 @@ def workflows_list(ctx: typer.Context) -> None:
     """Daftar prosedur yang tersedia."""
     cli = cli_context(ctx)
     table = Table("ID", "Versi", "Nomor SOP", "Judul", "Bidang")
-    for loaded in cli.services.registry.all():
+    for loaded in _registry(cli).all():
         d = loaded.definition
         table.add_row(d.id, str(d.version), d.sop.nomor, escape(d.title), d.category)
     cli.out.print(table)
@@ -42,6 +39,10 @@ def workflows_check(
     paths: Annotated[list[Path] | None, typer.Argument(help="Berkas atau folder (default: prosedur bawaan).")] = None,
 ) -> None:
     """Periksa skema dan lint prosedur. Keluar 0 bila bersih, 1 bila ada temuan."""
+    from engine.domain.definitions.lint import lint_many
+    from engine.domain.definitions.loader import load_definition
+    from engine.domain.definitions.registry import data_dir, workflow_files
+
     cli = cli_context(ctx)
     targets = paths or list(cli.settings.workflow_dirs) or [data_dir("workflows")]
     files = workflow_files(targets)
@@ -70,9 +71,11 @@ def workflows_show(
     mermaid: Annotated[bool, typer.Option("--mermaid", help="Cetak diagram mermaid.")] = False,
 ) -> None:
     """Tampilkan langkah, peran dan aksi sebuah prosedur."""
+    from engine.domain.roles import role_label
+
     cli = cli_context(ctx)
     out = cli.out
-    loaded = cli.services.registry.get(workflow)
+    loaded = _registry(cli).get(workflow)
     if mermaid:
         from engine.domain.machine import machine_for
 
@@ -111,9 +114,18 @@ def workflows_schema(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Tulis ke berkas.")] = None,
 ) -> None:
     """Cetak JSON Schema bahasa prosedur (untuk editor)."""
+    from engine.domain.definitions.schema import json_schema_text
+
     text = json_schema_text()
     if output:
         output.write_text(text, encoding="utf-8")
         cli_context(ctx).out.print(f"Skema ditulis ke {output}")
     else:
         sys.stdout.write(text)
+
+
+def _registry(cli: CliContext) -> Registry:
+    """The configured procedures, read without opening the database (as the services read them)."""
+    from engine.domain.definitions.registry import Registry
+
+    return Registry.configured(cli.settings.workflow_dirs)

@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
-
 from engine.domain.definitions.model import Definition, FieldDef
 from engine.errors import FieldProblem, ValidationError
 
@@ -25,16 +22,22 @@ __all__ = [
 
 _MONEY_RE = re.compile(r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,00?)?$", re.IGNORECASE)
 _MAX_MONEY = 10**15  # a quadrillion rupiah: anything above is a typo
+_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember")
+
+# The two formats every screen shows, written out: Babel's id_ID data ("#,##0", "d MMMM y") costs more
+# to load than the rest of `case show`. tests/unit/test_values.py holds them equal to Babel's; the
+# printed documents (adapters/render/formatting.py) use Babel for everything else.
 
 
 def format_rupiah(amount: int) -> str:
     """``1250000`` -> ``Rp 1.250.000``."""
-    return "Rp " + format_decimal(amount, format="#,##0", locale="id_ID")
+    return "Rp " + f"{amount:,d}".replace(",", ".")
 
 
 def format_date_id(value: date) -> str:
     """``2026-11-28`` -> ``28 November 2026``."""
-    return format_date(value, format="d MMMM y", locale="id_ID")
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def is_empty(value: Any) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from engine.adapters.store.models import Case, CaseEvent, Checkpoint, Cooperative, SigningKey
 from engine.audit.core.merkle import root_from_leaf_hashes, verify_consistency
@@ -19,7 +20,7 @@ from engine.audit.findings import RULES, Finding, FindingsReport, find
 from engine.audit.keys import public_key_from_b64
 from engine.audit.log import checkpoint_now
 from engine.audit.proofs import EntryProof, latest_checkpoint, leaf_hashes, prove_consistency, prove_entries
-from engine.audit.verify import VerifyReport, verify_log
+from engine.audit.verify import VerifyReport, latest_verification, record_verification, verify_log
 from engine.errors import AuditIntegrityError
 from engine.services.context import Context
 
@@ -53,13 +54,60 @@ class AuditService:
         self.ctx = ctx
         self._start_case = start_case
 
-    def verify(self, coop_slug: str | None = None) -> list[VerifyReport]:
-        """Verify one cooperative's log, or all of them."""
+    def verify(self, coop_slug: str | None = None, *, since_last: bool = False,
+               all_signatures: bool = False) -> list[VerifyReport]:
+        """Verify one cooperative's log, or all of them, and remember how far each verification reached.
+
+        Args:
+            coop_slug: One cooperative, or None for all.
+            since_last: Continue from the newest successful verification stored for each cooperative:
+                check that its stored compact range still yields its root and the signed checkpoint of
+                that size, then read only the entries added since (and the cases they touch). A
+                cooperative never verified before is verified whole.
+            all_signatures: Check the Ed25519 signature of every checkpoint, not only where it adds proof.
+        """
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.snapshot() as session:  # no write lock held while a big log is read
             coops = [self.ctx.coop(session, coop_slug)] if coop_slug else session.scalars(
                 select(Cooperative).order_by(Cooperative.slug)).all()
-            return [verify_log(session, coop) for coop in coops]
+            done = [(coop.id, verify_log(session, coop, all_signatures=all_signatures,
+                                         since=latest_verification(session, coop.id) if since_last else None))
+                    for coop in coops]
+        self._remember(done, always=not since_last)
+        return [report for _, report in done]
+
+    def verify_followed(self, coop_slugs: Sequence[str]) -> list[VerifyReport]:
+        """The trail of each cooperative a Dinas officer follows, continued from its last verification.
+
+        Only the entries added since the stored state are read, so a page showing many cooperatives
+        costs what is new, not what is old; a row is stored only when the outcome changed.
+        """
+        if not coop_slugs:
+            return []
+        self.ctx.db.require_schema()
+        with self.ctx.db.snapshot() as session:
+            coops = session.scalars(select(Cooperative).where(Cooperative.slug.in_(coop_slugs))
+                                    .order_by(Cooperative.slug)).all()
+            done = [(coop.id, verify_log(session, coop, since=latest_verification(session, coop.id)))
+                    for coop in coops]
+        self._remember(done, always=False)
+        return [report for _, report in done]
+
+    def _remember(self, done: Sequence[tuple[int, VerifyReport]], *, always: bool) -> None:
+        """Store each outcome (a short write after the long read; a full pass always, others when changed).
+
+        A database that takes no writes (a read-only file, a standby server) is still verified: its
+        outcome is simply not stored, and the next ``since_last`` starts from the last stored one.
+        """
+        if not done:
+            return
+        now = self.ctx.clock()
+        try:
+            with self.ctx.db.session() as session:
+                for coop_id, report in done:
+                    record_verification(session, coop_id, report, now, always=always or report.since is None)
+        except DBAPIError:
+            return
 
     def findings(self, coop_slug: str, start: date | None = None, end: date | None = None) -> FindingsReport:
         """Audit findings of a cooperative's trail over a period."""

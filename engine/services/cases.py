@@ -48,6 +48,7 @@ from engine.domain.attendance import (
 from engine.domain.definitions.expr import guard_names
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
+from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
 from engine.domain.policy import Eligibility, History, Roster, missing_requirements, quorum_needed, who_may
 from engine.domain.roles import role_label
@@ -389,12 +390,12 @@ class CaseCommands:
         documents = bound_documents(session, coop, record.workflow_id, case.data)
         if documents is not None:  # the approval binds the document as it is now (RK/RAPB)
             fields["documents"] = documents
-        entry = append_entry(session, coop, self.ctx.signer, fields, case_id=case.id, now=now)
-        session.add(CaseEvent(coop_id=coop.id, seq=entry.seq, case_id=case.id, step_no=case.step_no,
+        seq = append_entry(session, coop, self.ctx.signer, fields, case_id=case.id, now=now)
+        session.add(CaseEvent(coop_id=coop.id, seq=seq, case_id=case.id, step_no=case.step_no,
                               action=action, kind=kind, from_state=from_state, to_state=to_state,
                               actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
                               settings=settings, data_rev=case.data_rev, at=now))
-        return entry.seq
+        return seq
 
 
 def _parse_values(d: Definition, raw: Mapping[str, str], settings: Mapping[str, Any], allowed: Sequence[str],
@@ -439,12 +440,12 @@ def _guard_problem(d: Definition, candidates: Sequence[Action], data: Mapping[st
         for name in empty:
             problems.append(FieldProblem(d.fields[name].label, "wajib diisi sebelum langkah ini", name))
         if not empty and settings is not None:
-            shown = ", ".join(
-                [f"{n} = {format_value(d.fields[n], data.get(n))}" for n in sorted(names.fields)]
-                + [f"settings.{n} = {settings.get(n)}" for n in sorted(names.settings)])
-            problems.append(FieldProblem("syarat", f"'{action.when}' tidak terpenuhi ({shown})"))
+            shown = "; ".join(f"{d.fields[n].label}: {format_value(d.fields[n], data.get(n))}"
+                              for n in sorted(names.fields))
+            problems.append(FieldProblem("Syarat", f"{guard_sentence(action.when, d, settings)} — tidak terpenuhi"
+                                         + (f" (isian kini: {shown})" if shown else "")))
     unique = list(dict.fromkeys(problems))
-    return ValidationError(unique, headline=f"Syarat aksi '{candidates[0].id}' tidak terpenuhi:")
+    return ValidationError(unique, headline=f"Syarat untuk '{candidates[0].display}' tidak terpenuhi:")
 
 
 def _revision(session: Session, case: Case, data: dict[str, Any], now: datetime) -> DataRevision:

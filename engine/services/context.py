@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,12 +23,14 @@ from engine.adapters.store.models import (
     RoleAssignment,
     Vote,
 )
-from engine.audit.keys import Signer, load_signer
 from engine.domain.definitions.loader import LoadedDefinition, load_definition_text
-from engine.domain.definitions.registry import Registry, data_dir
+from engine.domain.definitions.registry import Registry
 from engine.domain.policy import History, Roster
 from engine.errors import AuditIntegrityError, DefinitionChangedError, NotFoundError, ValidationError
 from engine.settings import Settings
+
+if TYPE_CHECKING:  # the key (cryptography) loads when a command first signs or verifies
+    from engine.audit.keys import Signer
 
 __all__ = ["Context", "histories", "rosters", "step_votes"]
 
@@ -50,14 +53,15 @@ class Context:
     def registry(self) -> Registry:
         """Current workflow definitions: the configured directories, else the shipped ones."""
         if self._registry is None:
-            dirs = list(self.settings.workflow_dirs) or [data_dir("workflows")]
-            self._registry = Registry.from_paths(dirs)
+            self._registry = Registry.configured(self.settings.workflow_dirs)
         return self._registry
 
     @property
     def signer(self) -> Signer:
         """The checkpoint-signing key (loaded on first use)."""
         if self._signer is None:
+            from engine.audit.keys import load_signer
+
             self._signer = load_signer(self.settings.resolved_key_path)
         return self._signer
 
@@ -120,13 +124,22 @@ class Context:
 
     def find_case(self, session: Session, number: str, coop_slug: str | None, person: Person | None,
                   *, lock: bool) -> Case:
-        """A case by number; the cooperative (or the person's own) decides when the number is ambiguous."""
-        stmt = select(Case).where(Case.number == number.strip().upper())
+        """A case by number; the cooperative (or the person's own) decides when the number is ambiguous.
+
+        The case's cooperative and definition record come in the same statement, so reading them
+        afterwards (``session.get``) costs no further query.
+        """
+        stmt = (select(Case, Cooperative, DefinitionRecord)
+                .join(Cooperative, Cooperative.id == Case.coop_id)
+                .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id)
+                .where(Case.number == number.strip().upper()))
         if coop_slug:
-            stmt = stmt.where(Case.coop_id == self.coop(session, coop_slug).id)
+            stmt = stmt.where(Cooperative.slug == coop_slug)
         if lock:
-            stmt = stmt.with_for_update().execution_options(populate_existing=True)
-        cases = session.scalars(stmt).all()
+            stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
+        cases = [case for case, _coop, _record in session.execute(stmt)]
+        if not cases and coop_slug:
+            self.coop(session, coop_slug)  # an unknown cooperative is named as such
         if len(cases) > 1 and person is not None:
             mine = set(session.scalars(select(RoleAssignment.coop_id).where(RoleAssignment.person_id == person.id)))
             cases = [c for c in cases if c.coop_id in mine] or cases
@@ -152,14 +165,17 @@ def rosters(session: Session, coop_ids: Iterable[int]) -> dict[int, Roster]:
 
 
 def histories(session: Session, case_ids: Iterable[int]) -> tuple[dict[int, History], dict[int, str]]:
-    """Each case's events (oldest first) and the full names of everyone in them: two queries."""
+    """Each case's events (oldest first) and the names of everyone in them: one query."""
     ids = set(case_ids)
     events: dict[int, list[CaseEvent]] = {i: [] for i in ids}
+    usernames: dict[int, str] = {}
+    names: dict[int, str] = {}
     if ids:
-        for event in session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(ids)).order_by(CaseEvent.seq)):
+        for event, username, full_name in session.execute(
+                select(CaseEvent, Person.username, Person.full_name).join(Person, Person.id == CaseEvent.actor_id)
+                .where(CaseEvent.case_id.in_(ids)).order_by(CaseEvent.seq)):
             events[event.case_id].append(event)
-    actors = {e.actor_id for rows in events.values() for e in rows}
-    usernames, names = people(session, actors)
+            usernames[event.actor_id], names[event.actor_id] = username, full_name
     return {i: History(rows, usernames) for i, rows in events.items()}, names
 
 

@@ -9,22 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from engine.adapters.store.db import Database, utcnow
-from engine.adapters.store.models import Checkpoint, Cooperative, DefinitionRecord
-from engine.audit.findings import Finding, FindingsReport
-from engine.audit.keys import Signer
-from engine.audit.proofs import EntryProof
-from engine.audit.verify import VerifyReport
-from engine.domain.definitions.loader import LoadedDefinition
-from engine.domain.definitions.registry import Registry
-from engine.errors import DefinitionChangedError
-from engine.services.admin import Accounts, Admin, DocumentCertificate
-from engine.services.audit import FOLLOWUP_WORKFLOW, AuditService
-from engine.services.cases import CaseCommands, Upload
+from engine.adapters.store.db import utcnow
 from engine.services.context import Context
 from engine.services.dto import (
     ActionOption,
@@ -35,14 +25,27 @@ from engine.services.dto import (
     EventView,
     User,
 )
-from engine.services.members import MemberRegister
-from engine.services.organisation import ImportSummary
-from engine.services.sessions import LOGGED_OUT, WebSessions
-from engine.services.views import CaseViews
-from engine.settings import Settings
 
-if TYPE_CHECKING:  # documents pull in WeasyPrint: built on first use
+if TYPE_CHECKING:  # each use case is imported when first used: `case show` needs neither audit, admin nor PDFs
+    from engine.adapters.store.db import Database
+    from engine.adapters.store.models import Checkpoint, Cooperative, DefinitionRecord
+    from engine.audit.findings import Finding, FindingsReport
+    from engine.audit.keys import Signer
+    from engine.audit.proofs import EntryProof
+    from engine.audit.verify import VerifyReport
+    from engine.domain.definitions.loader import LoadedDefinition
+    from engine.domain.definitions.registry import Registry
+    from engine.errors import DefinitionChangedError
+    from engine.services.admin import Accounts, Admin, DocumentCertificate
+    from engine.services.audit import FOLLOWUP_WORKFLOW, AuditService
+    from engine.services.cases import CaseCommands, Upload
     from engine.services.documents import DocumentService
+    from engine.services.members import MemberRegister
+    from engine.services.organisation import ImportSummary
+    from engine.services.procedures import Procedures
+    from engine.services.sessions import WebSessions
+    from engine.services.views import CaseViews
+    from engine.settings import Settings
 
 __all__ = [
     "FOLLOWUP_WORKFLOW",
@@ -55,6 +58,16 @@ __all__ = [
     "Upload",
 ]
 
+_LAZY = {"FOLLOWUP_WORKFLOW": "engine.services.audit", "Upload": "engine.services.cases"}
+
+
+def __getattr__(name: str) -> Any:
+    """``FOLLOWUP_WORKFLOW`` and ``Upload``, loaded with their use case on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 class Services:
     """The engine's use cases, bound to one database and configuration."""
@@ -62,13 +75,64 @@ class Services:
     def __init__(self, settings: Settings, *, registry: Registry | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.context = Context(settings, registry=registry, clock=clock)
-        self.cases = CaseCommands(self.context)
-        self.views = CaseViews(self.context)
-        self.admin = Admin(self.context)
-        self.sessions = WebSessions(self.context)
-        self.accounts = Accounts(self.context, self.sessions)
-        self.audit = AuditService(self.context, self._start_number)
-        self.members = MemberRegister(self.context)
+
+    # -- the use cases, each built (and its module imported) on first use -------------------
+
+    @cached_property
+    def cases(self) -> CaseCommands:
+        """Start a case, take an action."""
+        from engine.services.cases import CaseCommands
+
+        return CaseCommands(self.context)
+
+    @cached_property
+    def views(self) -> CaseViews:
+        """Every read model."""
+        from engine.services.views import CaseViews
+
+        return CaseViews(self.context)
+
+    @cached_property
+    def admin(self) -> Admin:
+        """Schema, signing key, organisation import, registered definitions."""
+        from engine.services.admin import Admin
+
+        return Admin(self.context)
+
+    @cached_property
+    def sessions(self) -> WebSessions:
+        """Server-side web sessions."""
+        from engine.services.sessions import WebSessions
+
+        return WebSessions(self.context)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Passwords and logins (argon2 loads on first use)."""
+        from engine.services.admin import Accounts
+
+        return Accounts(self.context, self.sessions)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        """The trail: verify, findings, export, proofs, checkpoints."""
+        from engine.services.audit import AuditService
+
+        return AuditService(self.context, self._start_number)
+
+    @cached_property
+    def members(self) -> MemberRegister:
+        """The Buku Daftar Anggota."""
+        from engine.services.members import MemberRegister
+
+        return MemberRegister(self.context)
+
+    @cached_property
+    def procedures(self) -> Procedures:
+        """The procedures themselves: the page with the flowchart drawn from the printed SOP's layout."""
+        from engine.services.procedures import Procedures
+
+        return Procedures(self.context)
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -175,6 +239,8 @@ class Services:
 
     def log_out(self, token: str) -> None:
         """End this session."""
+        from engine.services.sessions import LOGGED_OUT
+
         self.sessions.end(token, LOGGED_OUT)
 
     def change_password(self, user_id: int, old: str, new: str, again: str, *, session_token: str) -> str:
@@ -192,9 +258,15 @@ class Services:
                    values: Mapping[str, str] | None = None, files: Mapping[str, Upload] | None = None,
                    comment: str | None = None) -> CaseView:
         """Start a case of a workflow; the starter must be able to act on its first step."""
-        number = self.cases.start(workflow_id, coop_slug, username, values=values or {}, files=files or {},
-                                  comment=comment)
+        number = self.open_case(workflow_id, coop_slug, username, values=values, files=files, comment=comment)
         return self.views.show(number, username, coop_slug=coop_slug)
+
+    def open_case(self, workflow_id: str, coop_slug: str, username: str, *,
+                  values: Mapping[str, str] | None = None, files: Mapping[str, Upload] | None = None,
+                  comment: str | None = None) -> str:
+        """``start_case`` without building the page: the new case's number."""
+        return self.cases.start(workflow_id, coop_slug, username, values=values or {}, files=files or {},
+                                comment=comment)
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str] | None = None,
             checks: Sequence[str] = (), comment: str | None = None, files: Mapping[str, Upload] | None = None,
@@ -232,17 +304,21 @@ class Services:
         return self.views.attachment(slug, number, sha256)
 
     def dinas_overview(self, user: User, year: int | None = None) -> list[DinasRow]:
-        """The cooperatives a Dinas officer follows, side by side, each with its trail verified."""
-        if not any("dinas" in m.roles for m in user.memberships):
+        """The cooperatives a Dinas officer follows, side by side, each with its trail verified (only the
+        entries added since its last verification are read: :meth:`AuditService.verify_followed`)."""
+        followed = [m.slug for m in user.memberships if "dinas" in m.roles]
+        if not followed:
             return []
-        trail = {r.coop: (r.ok, r.size) for r in self.audit.verify()}
+        trail = {r.coop: (r.ok, r.size) for r in self.audit.verify_followed(followed)}
         return self.views.dinas_overview(user, trail, year)
 
     # -- audit ---------------------------------------------------------------------------
 
-    def verify(self, coop_slug: str | None = None) -> list[VerifyReport]:
-        """Verify one cooperative's log, or all of them."""
-        return self.audit.verify(coop_slug)
+    def verify(self, coop_slug: str | None = None, *, since_last: bool = False,
+               all_signatures: bool = False) -> list[VerifyReport]:
+        """Verify one cooperative's log, or all of them (``since_last``: only what was added since the last
+        verification; ``all_signatures``: every checkpoint's signature)."""
+        return self.audit.verify(coop_slug, since_last=since_last, all_signatures=all_signatures)
 
     def findings(self, coop_slug: str, start: date | None = None, end: date | None = None) -> FindingsReport:
         """Audit findings of a cooperative's trail over a period."""

@@ -21,7 +21,6 @@ from engine.domain.attendance import MEMBERS, Attendee, Eligible, meeting_day
 from engine.domain.definitions.model import Definition
 from engine.domain.policy import Roster
 from engine.services.context import people
-from engine.services.members import members_on
 
 __all__ = ["eligible_on", "meeting_of", "person_ids", "recorded_on"]
 
@@ -29,6 +28,8 @@ __all__ = ["eligible_on", "meeting_of", "person_ids", "recorded_on"]
 def eligible_on(session: Session, coop_id: int, roster: Roster, of: str, day: date) -> Eligible:
     """Everyone who could attend on ``day``: members by number (``anggota``), else the role's holders by user name."""
     if of == MEMBERS:
+        from engine.services.members import members_on  # the register (and its trail): only for a members' meeting
+
         found = tuple(Attendee(m.number, m.full_name) for m in members_on(session, coop_id, day))
     else:
         ids = [p for p in roster.people() if of in roster.roles_on(p, day)]

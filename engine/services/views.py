@@ -6,14 +6,14 @@ page come in one query each, never one per case. Nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, cast
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.adapters.attachments import read_attachment
 from engine.adapters.store.db import as_utc
@@ -29,7 +29,8 @@ from engine.adapters.store.models import (
     Vote,
 )
 from engine.domain.attendance import attendance_fields, listed_usernames, meeting_day, present_people
-from engine.domain.definitions.model import Action, Definition
+from engine.domain.definitions.model import Action, Deadline, Definition
+from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
 from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, who_may
 from engine.domain.values import format_value, resolved_settings
@@ -65,6 +66,98 @@ class _Facts:
     listed: Mapping[str, int]  # user name -> person id of everyone on a daftar hadir that decides who votes
 
 
+class _EventFacts(NamedTuple):
+    """One logged event as the policy reads it (``EventFacts``): who did what, when, from where to where."""
+
+    seq: int
+    actor_id: int
+    action: str
+    kind: str
+    from_state: str
+    to_state: str
+    role: str
+    at: datetime
+
+
+def _among(session: Session, column: InstrumentedAttribute[int], ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN (ids)``; on PostgreSQL ``column = ANY(:ids)``, one array parameter.
+
+    An IN list has one parameter per id, so every length is another statement: psycopg parses
+    one with over 50 parameters afresh on every execution (milliseconds for the hundreds of
+    cases of an inbox) and PostgreSQL prepares none of them. ``= ANY`` is one statement.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
+
+
+def _decision_histories(session: Session, case_ids: Sequence[int]) -> dict[int, History]:
+    """Each case's events, oldest first, without comment, ticks or settings (one query; no names)."""
+    events: dict[int, list[_EventFacts]] = {i: [] for i in case_ids}
+    if events:
+        for case_id, seq, actor_id, action, kind, from_state, to_state, role, at in session.execute(
+                select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.actor_id, CaseEvent.action, CaseEvent.kind,
+                       CaseEvent.from_state, CaseEvent.to_state, CaseEvent.role, CaseEvent.at)
+                .where(_among(session, CaseEvent.case_id, events)).order_by(CaseEvent.seq)):
+            events[case_id].append(_EventFacts(seq, actor_id, action, kind, from_state, to_state, role, at))
+    return {i: History(rows, {}) for i, rows in events.items()}
+
+
+def _decision_votes(session: Session, cases: Sequence[Case]) -> dict[int, list[Vote]]:
+    """:func:`~engine.services.context.step_votes` for the inbox's many cases (one statement however many)."""
+    out: dict[int, list[Vote]] = {c.id: [] for c in cases}
+    if out:
+        steps = {c.id: c.step_no for c in cases}
+        for vote in session.scalars(select(Vote).where(_among(session, Vote.case_id, steps)).order_by(Vote.id)):
+            if vote.step_no == steps[vote.case_id]:
+                out[vote.case_id].append(vote)
+    return out
+
+
+class _TermFacts(NamedTuple):
+    """A term of office as the policy reads it (``TermFacts``)."""
+
+    person_id: int
+    role: str
+    starts_on: date
+    ends_on: date | None
+
+
+@dataclass(frozen=True)
+class _RosterOnce(Roster):
+    """A :class:`Roster` that works out each person's roles on a day once (the inbox asks for every
+    person of the cooperative for every quorum action of every case)."""
+
+    _held: dict[tuple[int, date], frozenset[str]] = field(default_factory=dict, init=False, repr=False,
+                                                          compare=False)
+
+    def roles_on(self, person_id: int, day: date) -> set[str]:
+        held = self._held.get((person_id, day))
+        if held is None:
+            held = self._held[(person_id, day)] = frozenset(super().roles_on(person_id, day))
+        return set(held)
+
+
+def _decision_rosters(session: Session, coop_ids: AbstractSet[int]) -> dict[int, Roster]:
+    """Every term of office of these cooperatives (one query), as the policy reads them, for one request."""
+    terms: dict[int, list[_TermFacts]] = {i: [] for i in coop_ids}
+    if terms:
+        for coop_id, person_id, role, starts_on, ends_on in session.execute(
+                select(RoleAssignment.coop_id, RoleAssignment.person_id, RoleAssignment.role,
+                       RoleAssignment.starts_on, RoleAssignment.ends_on)
+                .where(RoleAssignment.coop_id.in_(terms)).order_by(RoleAssignment.starts_on, RoleAssignment.id)):
+            terms[coop_id].append(_TermFacts(person_id, role, starts_on, ends_on))
+    return {i: _RosterOnce(rows) for i, rows in terms.items()}
+
+
+def _may_wait_on(d: Definition, state: str, created_by: int, person_id: int, held: AbstractSet[str]) -> bool:
+    """False when ``who_may`` refuses this person every action of this step whatever else is true:
+    a draft someone else started, or no action (in any variant) needs a role they hold."""
+    if state == d.initial_state and person_id != created_by:
+        return False
+    return any(r in held for a in d.actions_from(state) for r in a.roles)
+
+
 class CaseViews:
     """Read models for pages, the API and the CLI."""
 
@@ -73,23 +166,46 @@ class CaseViews:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _facts(self, session: Session, cases: Sequence[Case], *, extra_people: Sequence[int] = ()) -> _Facts:
+    def _facts(self, session: Session, cases: Sequence[Case], *, extra_people: Sequence[int] = (),
+               records: Mapping[int, DefinitionRecord] | None = None,
+               known_rosters: Mapping[int, Roster] | None = None, options_only: bool = False) -> _Facts:
+        """What the pages of ``cases`` need, one query per kind of row.
+
+        ``options_only``: just what deciding who may act needs (the inbox): each event's who, what
+        and when, without its comment, ticks and settings, and no names.
+        """
         coop_ids = {c.coop_id for c in cases}
         coops = {c.id: c for c in session.scalars(select(Cooperative).where(Cooperative.id.in_(coop_ids)))} \
             if coop_ids else {}
         record_ids = {c.definition_id for c in cases}
-        records = {r.id: r for r in session.scalars(select(DefinitionRecord).where(
-            DefinitionRecord.id.in_(record_ids)))} if record_ids else {}
-        events, names = histories(session, [c.id for c in cases])
-        votes = step_votes(session, cases)
+        if records is None:
+            records = {r.id: r for r in session.scalars(select(DefinitionRecord).where(
+                DefinitionRecord.id.in_(record_ids)))} if record_ids else {}
+        names: dict[int, str]
+        if options_only:
+            events, names = _decision_histories(session, [c.id for c in cases]), {}
+        else:
+            events, names = histories(session, [c.id for c in cases])
+        votes = _decision_votes(session, cases) if options_only else step_votes(session, cases)
         voters = {v.person_id for rows in votes.values() for v in rows} - set(names)
-        if voters:
+        if voters and not options_only:
             names = {**names, **dict(session.execute(select(Person.id, Person.full_name)
                                                      .where(Person.id.in_(voters))).all())}
         listed = person_ids(session, {u for c in cases
                                       for u in listed_usernames(self.ctx.pinned(records[c.definition_id]).definition,
                                                                 c.data)})
-        return _Facts(coops, records, rosters(session, coop_ids), events, names, votes, listed)
+        terms = {i: known_rosters[i] for i in coop_ids} if known_rosters is not None else rosters(session, coop_ids)
+        return _Facts(coops, records, terms, events, names, votes, listed)
+
+    def warm_up(self) -> int:
+        """Parse every procedure version the database holds and build its machine, once per process
+        (a web worker does this before serving, so no page waits while another parses YAML); how many."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            records = list(session.scalars(select(DefinitionRecord)))
+        for record in records:
+            machine_for(self.ctx.pinned(record))
+        return len(records)
 
     def summary(self, coop: Cooperative, case: Case, d: Definition) -> CaseSummary:
         """The list line of a case."""
@@ -189,7 +305,7 @@ class CaseViews:
             eligibility = who_may(d, case, action, person_id, day, roster, history, voted, present)
             allowed, reason, role = eligibility.allowed, eligibility.reason, eligibility.role
         if allowed and not guard_ok:
-            allowed, reason = False, f"Syarat '{action.when}' belum terpenuhi."
+            allowed, reason = False, f"Belum terpenuhi: {guard_sentence(action.when or '', d, settings)}."
         if allowed and action.quorum is not None:
             possible = eligible_voters(d, case, action, day, roster, history, present)  # voters included
             if possible < needed:
@@ -262,7 +378,13 @@ class CaseViews:
             return [self.summary(coop, case, self.ctx.pinned(record).definition) for case, coop, record in rows]
 
     def tasks(self, username: str, coop_slug: str | None = None) -> list[tuple[CaseSummary, list[ActionOption]]]:
-        """Open cases waiting on this person, oldest deadline first (one query per kind of row)."""
+        """Open cases waiting on this person, oldest deadline first (one query per kind of row).
+
+        Only cases at a step this person could act on are read in full: a step none of whose
+        actions (in any variant) needs a role they hold today, or a draft someone else started,
+        waits on someone else whatever its data, history and votes say (``who_may`` refuses every
+        action there), so only its state is read.
+        """
         self.ctx.db.require_schema()
         with self.ctx.db.session() as session:
             person = self.ctx.person(session, username)
@@ -271,11 +393,21 @@ class CaseViews:
                                            .where(RoleAssignment.person_id == person.id)))
             if coop_slug:
                 coop_ids &= {self.ctx.coop(session, coop_slug).id}
-            held = rosters(session, coop_ids)
-            coop_ids = {i for i in coop_ids if held[i].roles_on(person.id, day)}
-            cases = list(session.scalars(select(Case).where(Case.coop_id.in_(coop_ids), Case.closed_at.is_(None))
-                                         .order_by(Case.state_since))) if coop_ids else []
-            facts = self._facts(session, cases)
+            held = _decision_rosters(session, coop_ids)
+            roles = {i: held[i].roles_on(person.id, day) for i in coop_ids}
+            coop_ids = {i for i in coop_ids if roles[i]}
+            steps = session.execute(select(Case.id, Case.coop_id, Case.definition_id, Case.state, Case.created_by)
+                                    .where(Case.coop_id.in_(coop_ids), Case.closed_at.is_(None))).all() \
+                if coop_ids else []
+            record_ids = {s.definition_id for s in steps}
+            records = {r.id: r for r in session.scalars(select(DefinitionRecord).where(
+                DefinitionRecord.id.in_(record_ids)))} if record_ids else {}
+            wanted = [s.id for s in steps
+                      if _may_wait_on(self.ctx.pinned(records[s.definition_id]).definition, s.state, s.created_by,
+                                      person.id, roles[s.coop_id])]
+            cases = list(session.scalars(select(Case).where(_among(session, Case.id, wanted))
+                                         .order_by(Case.state_since))) if wanted else []
+            facts = self._facts(session, cases, records=records, known_rosters=held, options_only=True)
             out = []
             for case in cases:
                 view = self._view(case, facts, person.id, day, options_only=True)
@@ -298,14 +430,16 @@ class CaseViews:
         person = session.get(Person, user_id)
         if person is None:
             return None
-        terms = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()
         by_coop: dict[int, list[RoleAssignment]] = {}
-        for term in terms:
-            by_coop.setdefault(term.coop_id, []).append(term)
+        coops: dict[int, Cooperative] = {}  # in order of name
+        for term, coop in session.execute(select(RoleAssignment, Cooperative)  # every request: one query
+                                          .join(Cooperative, Cooperative.id == RoleAssignment.coop_id)
+                                          .where(RoleAssignment.person_id == person.id)
+                                          .order_by(Cooperative.name, Cooperative.id)):
+            by_coop.setdefault(coop.id, []).append(term)
+            coops.setdefault(coop.id, coop)
         memberships = []
-        coops: Sequence[Cooperative] = session.scalars(select(Cooperative).where(
-            Cooperative.id.in_(by_coop)).order_by(Cooperative.name)).all() if by_coop else []
-        for coop in coops:
+        for coop in coops.values():
             roles = Roster(by_coop[coop.id]).roles_on(person.id, today)
             if roles:
                 memberships.append(Membership(coop.slug, coop.name, coop.city, frozenset(roles)))
@@ -315,32 +449,90 @@ class CaseViews:
 
     def dinas_overview(self, user: User, trail: Mapping[str, tuple[bool, int]], year: int | None = None
                        ) -> list[DinasRow]:
-        """The cooperatives this Dinas officer follows, side by side; ``trail`` is slug -> (ok, size)."""
+        """The cooperatives this Dinas officer follows, side by side; ``trail`` is slug -> (ok, size).
+
+        Counted in the database, never by loading every case: open cases are grouped by procedure
+        version and state (a few dozen groups however many cases), and only a group whose cases may
+        be partly overdue is counted against its deadline (:meth:`_overdue`).
+        """
         year = year or self.ctx.today().year
         slugs = [m.slug for m in user.memberships if "dinas" in m.roles]
         if not slugs:
             return []
+        now = self.ctx.clock()
         with self.ctx.db.session() as session:
             coops = {c.id: c for c in session.scalars(select(Cooperative).where(Cooperative.slug.in_(slugs)))}
-            rows = session.execute(select(Case, DefinitionRecord).join(
-                DefinitionRecord, DefinitionRecord.id == Case.definition_id).where(Case.coop_id.in_(coops))).all()
-        per_coop: dict[int, list[tuple[Case, DefinitionRecord]]] = {i: [] for i in coops}
-        for case, record in rows:
-            per_coop[case.coop_id].append((case, record))
+            records = {r.id: r for r in session.scalars(select(DefinitionRecord))}
+            open_cases: dict[int, int] = dict.fromkeys(coops, 0)
+            overdue: dict[int, int] = dict.fromkeys(coops, 0)
+            groups = session.execute(
+                select(Case.coop_id, Case.definition_id, Case.state, func.count(), func.min(Case.state_since),
+                       func.max(Case.state_since))
+                .where(Case.coop_id.in_(coops), Case.closed_at.is_(None))
+                .group_by(Case.coop_id, Case.definition_id, Case.state)).all()
+            for coop_id, definition_id, state_id, count, oldest, newest in groups:
+                state = self.ctx.pinned(records[definition_id]).definition.states.get(state_id)
+                if state is None or state.final:
+                    continue
+                open_cases[coop_id] += count
+                if state.deadline is not None:
+                    overdue[coop_id] += self._overdue(session, (coop_id, definition_id, state_id), count,
+                                                      as_utc(oldest), as_utc(newest), state.deadline, now)
+            since = datetime(year - 1, 1, 1, tzinfo=UTC)
+            plans = session.execute(
+                select(Case.coop_id, Case.number, Case.state, Case.created_at, DefinitionRecord.workflow_id,
+                       DefinitionRecord.id)
+                .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id)
+                .where(Case.coop_id.in_(coops), DefinitionRecord.workflow_id.in_(("rk_rapb", "rat")),
+                       Case.created_at >= since)).all()
+        latest: dict[tuple[int, str], tuple[datetime, str, str, int]] = {}
+        for coop_id, number, state_id, created, workflow, definition_id in plans:
+            key = (coop_id, workflow)
+            if key not in latest or as_utc(created) > latest[key][0]:
+                latest[key] = (as_utc(created), number, state_id, definition_id)
         out = []
         for coop in sorted(coops.values(), key=lambda c: slugs.index(c.slug)):
-            pairs = per_coop[coop.id]
-            summaries = [self.summary(coop, c, self.ctx.pinned(r).definition) for c, r in pairs]
             ok, size = trail[coop.slug]
-            out.append(DinasRow(coop.slug, coop.name, self._latest_state(pairs, "rk_rapb", year),
-                                self._latest_state(pairs, "rat", year), sum(1 for s in summaries if not s.final),
-                                sum(1 for s in summaries if s.overdue), ok, size))
+            out.append(DinasRow(coop.slug, coop.name, self._latest_state(latest.get((coop.id, "rk_rapb")), records),
+                                self._latest_state(latest.get((coop.id, "rat")), records), open_cases[coop.id],
+                                overdue[coop.id], ok, size))
         return out
 
-    def _latest_state(self, pairs: Sequence[tuple[Case, DefinitionRecord]], workflow: str, year: int) -> str:
-        matching = [(c, r) for c, r in pairs if r.workflow_id == workflow and c.created_at.year >= year - 1]
-        if not matching:
+    def _overdue(self, session: Session, group: tuple[int, int, str], count: int, oldest: datetime,
+                 newest: datetime, deadline: Deadline, now: datetime) -> int:
+        """How many open cases of one (cooperative, procedure version, state) are past the step's deadline.
+
+        A case entered at ``since`` is due at ``deadline.due(since)``, never earlier than ``amount`` calendar
+        days (or hours) after and, for working days, never later than a fixed span more: cases entered
+        before that span are all overdue, after it none is, and only the cases in between (a few days'
+        worth) are read and judged one by one.
+        """
+        amount = deadline.amount
+        if deadline.unit == "jam":
+            soonest = latest_due = timedelta(hours=amount)
+        elif deadline.unit == "hari":
+            soonest = latest_due = timedelta(days=amount)
+        else:  # working days: weekends add at most two days per five, plus one for a start on a weekend
+            soonest, latest_due = timedelta(days=amount), timedelta(days=amount + 2 * (amount // 5 + 1) + 1)
+        surely, never = now - latest_due, now - soonest  # entered before `surely`: overdue; after `never`: not
+        if newest < surely:
+            return count
+        if oldest >= never:
+            return 0
+        coop_id, definition_id, state_id = group
+        where = (Case.coop_id == coop_id, Case.definition_id == definition_id, Case.state == state_id,
+                 Case.closed_at.is_(None))
+        total = session.scalar(select(func.count()).where(*where, Case.state_since < surely)) or 0
+        for since in session.scalars(select(Case.state_since).where(*where, Case.state_since >= surely,
+                                                                    Case.state_since < never)):
+            if now > deadline.due(as_utc(since), self.ctx.tz):
+                total += 1
+        return total
+
+    def _latest_state(self, latest: tuple[datetime, str, str, int] | None,
+                      records: Mapping[int, DefinitionRecord]) -> str:
+        if latest is None:
             return "Belum ada"
-        case, record = max(matching, key=lambda cr: cr[0].created_at)
-        state = self.ctx.pinned(record).definition.states[case.state]
-        return f"{state.status_label or state.title} ({case.number})"
+        _, number, state_id, definition_id = latest
+        state = self.ctx.pinned(records[definition_id]).definition.states[state_id]
+        return f"{state.status_label or state.title} ({number})"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from num2words import num2words
@@ -30,12 +33,13 @@ from engine.settings import Settings
 from engine.web.i18n import translator
 from engine.web.security import csrf_token
 
-__all__ = ["create_app"]
+__all__ = ["cookie_secret", "create_app", "warm_up", "worker_app", "worker_app_secure_cookies"]
 
 _HERE = Path(__file__).resolve().parent
 
 
-def _secret(settings: Settings, explicit: str | None) -> str:
+def cookie_secret(settings: Settings, explicit: str | None = None) -> str:
+    """The key that signs session cookies: explicit, configured, else a file created on first use."""
     if explicit:
         return explicit
     if settings.web_secret is not None:
@@ -49,6 +53,19 @@ def _secret(settings: Settings, explicit: str | None) -> str:
     return path.read_text().strip()
 
 
+#: Requests a process handles at once (the thread pool that runs the page handlers; 40 by default).
+#: Each holds at most one database connection at a time, so no more than the connection pool holds
+#: (SQLAlchemy's default, 5 + 10 overflow): a request waits once, in turn, for a thread, and never
+#: again midway for a connection while its thread holds the interpreter's other threads up.
+THREADS = 15
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
 def _terbilang(amount: int) -> str:
     return f"{num2words(amount, lang='id')} rupiah"
 
@@ -59,16 +76,17 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     services = services or Services(settings)
     app = FastAPI(title="Tatakelola", version="0.1.0",
                   description="API tata kelola dan SOP koperasi: tugas, kasus, aksi, jejak persetujuan.",
-                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None, lifespan=_lifespan)
     app.state.services = services
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals.update(rupiah=format_rupiah, tanggal=format_date_id, terbilang=_terbilang)
     templates.env.filters["wib"] = lambda moment: (
         moment.astimezone(services.tz).strftime("%d-%m-%Y %H.%M") + " WIB" if isinstance(moment, datetime) else "")
     app.state.templates = templates
-    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and the diagram script travel compressed
-    app.add_middleware(SessionMiddleware, secret_key=_secret(settings, secret_key), session_cookie="tatakelola_sesi",
-                       max_age=int(settings.session_hours * 3600), same_site="lax", https_only=secure_cookies)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages (with their inline SVG) and CSS travel compressed
+    app.add_middleware(SessionMiddleware, secret_key=cookie_secret(settings, secret_key),
+                       session_cookie="tatakelola_sesi", max_age=int(settings.session_hours * 3600), same_site="lax",
+                       https_only=secure_cookies)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
     max_request = int(settings.max_request_mb * 1024 * 1024)
@@ -85,14 +103,23 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
             # Pages, documents and API answers are one person's view: never kept by a browser or proxy
             # cache, so the Back button after logging out shows nothing.
             response.headers["Cache-Control"] = "no-store"
+        elif response.status_code in (200, 304):
+            # The stylesheet is the same for everyone: a phone on slow data fetches it once an hour, not
+            # once a page (its URL is not versioned, so an upgrade shows within the hour; ETag revalidates).
+            response.headers["Cache-Control"] = "public, max-age=3600"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'")
         return response
+
+    @app.get("/sehat", include_in_schema=False)
+    async def _health() -> Response:
+        """Liveness for a load balancer (and the baseline of bench/load): no database, no session read."""
+        return PlainTextResponse("ok")
 
     def _is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -138,4 +165,27 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     app.include_router(members_router)
     app.include_router(pages_router)
     app.include_router(api_router)
+    return app
+
+
+def warm_up(app: FastAPI) -> None:
+    """Before serving: check the schema, parse every procedure version and compile every template once,
+    so that the first requests of a process do not each wait on that work (nor hold the others up)."""
+    app.state.services.views.warm_up()
+    env = app.state.templates.env
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+
+
+def worker_app() -> FastAPI:
+    """One process of ``serve --workers N``: the settings the command put in the environment."""
+    app = create_app(Settings.from_env())
+    warm_up(app)
+    return app
+
+
+def worker_app_secure_cookies() -> FastAPI:
+    """:func:`worker_app` for ``serve --workers N --secure-cookies``."""
+    app = create_app(Settings.from_env(), secure_cookies=True)
+    warm_up(app)
     return app

@@ -1,6 +1,9 @@
 """Server-rendered pages (Bahasa Indonesia first; English catalogue for the interface).
 
 Handlers are thin: who is asking (security), one call into the services, one template.
+Handlers that read a form are ``async``; whatever they ask of the database (or of argon2) runs in
+the thread pool (``run_in_threadpool``), as plain ``def`` handlers do, never on the event loop
+that every other request waits on.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from engine.domain.machine import machine_for
 from engine.errors import (
     FieldProblem,
     LoginRefusedError,
@@ -60,7 +63,7 @@ async def login(request: Request) -> Response:
     target = str(form.get("next", "/tugas"))
     target = target if target.startswith("/") and not target.startswith("//") else "/tugas"
     try:
-        log_in(request, username, str(form.get("password", "")))
+        await run_in_threadpool(log_in, request, username, str(form.get("password", "")))
     except LoginRefusedError as exc:
         return page(request, "login.html", None, status=exc.http_status, next=target,
                     username=username.strip().lower()[:64], error=exc.message)
@@ -70,7 +73,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await read_form(request)
-    log_out(request)
+    await run_in_threadpool(log_out, request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -89,12 +92,12 @@ def account(request: Request) -> Response:
 
 @router.post("/akun/sandi")
 async def change_password(request: Request) -> Response:
-    user = current_user(request)
+    user = await run_in_threadpool(current_user, request)
     form = await read_form(request)
     old, new, again = (str(form.get(k, ""))[:256] for k in ("lama", "baru", "ulang"))
     try:
-        request.session["sid"] = services_of(request).change_password(user.id, old, new, again,
-                                                                      session_token=session_token(request))
+        request.session["sid"] = await run_in_threadpool(services_of(request).change_password, user.id, old, new,
+                                                         again, session_token=session_token(request))
     except ValidationError as exc:
         error = exc.problems[0].message if exc.problems and exc.problems[0].name is None else exc.headline
         return page(request, "account.html", user, status=400, message=None, error=error)
@@ -145,12 +148,12 @@ def cooperative(request: Request, slug: str, semua: int = 0) -> Response:
 
 @router.post("/k/{slug}/mulai")
 async def start_case(request: Request, slug: str) -> Response:
-    user = current_user(request)
+    user = await run_in_threadpool(current_user, request)
     require_member(user, slug)
     form = await read_form(request)
     workflow = str(form.get("prosedur", ""))
-    view = services_of(request).start_case(workflow, slug, user.username)
-    return RedirectResponse(case_url(slug, view.summary.number), status_code=303)
+    number = await run_in_threadpool(services_of(request).open_case, workflow, slug, user.username)
+    return RedirectResponse(case_url(slug, number), status_code=303)
 
 
 # -- the guided step page -------------------------------------------------------------------
@@ -183,6 +186,14 @@ def _render_case(request: Request, user: User, slug: str, view: CaseView, errors
                 quote=quote)
 
 
+def _refused(request: Request, slug: str, number: str, errors: list[FieldProblem], typed: dict[str, str],
+             headline: str | None, status: int, comment: str = "", ticked: set[str] | None = None) -> Response:
+    """The step page again, saying why the decision was refused (it reads the case: run in the thread pool)."""
+    user = current_user(request)
+    return _render_case(request, user, slug, _case_view(request, user, slug, number), errors=errors, typed=typed,
+                        headline=headline, status=status, comment=comment, ticked=ticked)
+
+
 async def _read_upload(upload: UploadFile, label: str, name: str, limit_mb: float) -> tuple[str, bytes]:
     limit = int(limit_mb * 1024 * 1024)
     content = await upload.read(limit + 1)
@@ -212,20 +223,19 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
         uploads = {str(k)[2:]: await _read_upload(v, str(k)[2:], str(k)[2:], services.settings.max_attachment_mb)
                    for k, v in form.multi_items()
                    if str(k).startswith("a.") and isinstance(v, UploadFile) and v.filename}
-        result = services.act(number, action, username, values=typed, checks=sorted(ticked),
-                              comment=comment or None, files=uploads, coop_slug=slug, expected_step=expected,
-                              member_only=True, session_token=session_token(request))
+        result = await run_in_threadpool(
+            services.act, number, action, username, values=typed, checks=sorted(ticked), comment=comment or None,
+            files=uploads, coop_slug=slug, expected_step=expected, member_only=True,
+            session_token=session_token(request))
     except (NotFoundError, LoginRequiredError):
         raise
     except ValidationError as exc:
-        user = current_user(request)
-        return _render_case(request, user, slug, _case_view(request, user, slug, number), errors=exc.problems,
-                            typed=typed, headline=exc.headline, status=exc.http_status, comment=comment,
-                            ticked=ticked)
+        return await run_in_threadpool(_refused, request, slug, number, errors=exc.problems, typed=typed,
+                                       headline=exc.headline, status=exc.http_status, comment=comment,
+                                       ticked=ticked)
     except TatakelolaError as exc:
-        user = current_user(request)
-        return _render_case(request, user, slug, _case_view(request, user, slug, number), errors=[], typed={},
-                            headline=exc.message, status=exc.http_status)
+        return await run_in_threadpool(_refused, request, slug, number, errors=[], typed={}, headline=exc.message,
+                                       status=exc.http_status)
     request.session["flash"] = (f"'{result.label}' tercatat; status kini: {result.state_title}." if result.fired else
                                 f"Suara Anda tercatat ({result.votes} dari {result.needed}).")
     return RedirectResponse(case_url(slug, number) + "?ok=1", status_code=303)
@@ -247,9 +257,10 @@ def attachment(request: Request, slug: str, prefix: str, year: str, seq: str, sh
 @router.get("/prosedur/{workflow}", response_class=HTMLResponse)
 def procedure(request: Request, workflow: str) -> Response:
     user = current_user(request)
-    loaded = services_of(request).registry.get(workflow)
-    return page(request, "procedure.html", user, loaded=loaded, d=loaded.definition,
-                mermaid=machine_for(loaded).mermaid())
+    # Conditions quote the AD/ART values of the reader's (first) cooperative, as the SOP PDF link does.
+    slug = user.memberships[0].slug if user.memberships else None
+    view = services_of(request).procedures.view(workflow, slug)
+    return page(request, "procedure.html", user, view=view, loaded=view.loaded, d=view.definition, coop=slug)
 
 
 # -- pengawas: trail, checkpoint, bundle, findings ------------------------------------------
@@ -268,7 +279,7 @@ def trail(request: Request, slug: str, verified: int = 0) -> Response:
 
 @router.post("/k/{slug}/jejak/verifikasi")
 async def verify_now(request: Request, slug: str) -> Response:
-    user = current_user(request)
+    user = await run_in_threadpool(current_user, request)
     require_role(user, slug, *AUDITORS)
     await read_form(request)
     return RedirectResponse(f"/k/{slug}/jejak?verified=1", status_code=303)

@@ -62,3 +62,23 @@ def test_text_patterns_give_the_hint() -> None:
     problem = validate_value("nik", NIK, "35760145", {})
     assert problem is not None and problem.message == "NIK terdiri atas 16 angka"
     assert validate_value("nik", NIK, "3576014507800003", {}) is None
+
+
+def test_money_and_dates_read_exactly_as_babel_writes_them_for_id_ID() -> None:
+    """The screens format without loading Babel's locale data; the documents use Babel: both must agree."""
+    from datetime import date, timedelta
+
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    from engine.domain.values import format_date_id
+
+    for amount in (0, 1, 12, 999, 1_000, 12_345, 800_000, 1_250_000, 18_750_000, 10**12 + 7, 10**15, -1, -5_000,
+                   -1_234_567):
+        assert format_rupiah(amount) == "Rp " + format_decimal(amount, format="#,##0", locale="id_ID")
+    day = date(2025, 12, 25)
+    while day < date(2027, 1, 10):
+        assert format_date_id(day) == format_date(day, format="d MMMM y", locale="id_ID")
+        day += timedelta(days=3)
+    for far in (date(1, 1, 1), date(999, 9, 9), date(9999, 12, 31)):
+        assert format_date_id(far) == format_date(far, format="d MMMM y", locale="id_ID")

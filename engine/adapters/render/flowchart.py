@@ -10,6 +10,9 @@ arrow and off-page connector. The flowchart is laid out here, in millimetres:
 * symbols, arrowheads and branch labels are a small inline SVG centred in the row;
 * the rows are split into pages here (not by the renderer), so an edge that crosses a
   page break ends in a lettered off-page connector and resumes from the same letter.
+
+The web app draws the same layout on one continuous page (:func:`continuous_layout`, drawn
+as a single SVG by :mod:`engine.adapters.render.flowchart_svg`), so screen and paper agree.
 """
 
 from __future__ import annotations
@@ -23,18 +26,23 @@ from typing import Any, ClassVar, Literal
 from markupsafe import Markup, escape
 
 from engine.adapters.render import textfit
-from engine.adapters.render.formatting import rupiah
 from engine.domain.definitions.model import FORWARD_KINDS, Action, Definition, State
+from engine.domain.definitions.phrase import phrase_guard
 from engine.domain.roles import role_label
 
 __all__ = [
+    "SYMBOL_H",
+    "Draw",
     "FlowPage",
     "FlowRow",
     "Flowchart",
+    "Geometry",
     "Lane",
     "LaneCell",
+    "Layout",
     "Step",
     "build_flowchart",
+    "continuous_layout",
     "guard_text",
     "legend_svgs",
 ]
@@ -83,6 +91,7 @@ class Step:
     notes: list[str] = field(default_factory=list)
     start: bool = False
     end: bool = False
+    who: list[str] = field(default_factory=list)  # the lanes (role labels) that act on this step
 
 
 @dataclass(frozen=True)
@@ -148,33 +157,9 @@ def _first_sentence(text: str | None) -> str:
 
 
 def guard_text(expression: str, d: Definition, settings: Mapping[str, Any]) -> str:
-    """A guard expression as people read it: field labels, setting values, ≤ ≥ dan atau."""
-
-    def setting(match: re.Match[str]) -> str:
-        name = match.group(1)
-        value = settings.get(name)
-        spec = d.settings_used.get(name)
-        if isinstance(value, bool):
-            return "ya" if value else "tidak"
-        if isinstance(value, int) and spec is not None and "Rp" in spec.label:
-            return rupiah(value)
-        return str(value)
-
-    text = " ".join(expression.split())
-    text = re.sub(r"settings\.([a-z_][a-z0-9_]*)", setting, text)
-
-    def field_label(match: re.Match[str]) -> str:
-        name = match.group(0)
-        spec = d.fields.get(name)
-        return re.sub(r"\s*\(Rp\)$", "", spec.label).lower() if spec else name
-
-    parts = re.split(r"('[^']*'|\([^()]*\))", text)
-    text = "".join(p if p.startswith(("'", "(")) else re.sub(r"\b[a-z_][a-z0-9_]*\b", field_label, p)
-                   for p in parts)
-    for old, new in (("<=", "≤"), (">=", "≥"), ("==", "="), ("!=", "≠"), (" and ", " dan "),
-                     (" or ", " atau "), ("not ", "bukan "), ("*", "×")):
-        text = text.replace(old, new)
-    return text
+    """A guard expression as people read it, with the cooperative's values (one renderer for the
+    SOP, the procedure page, the step page and ``case show``: engine.domain.definitions.phrase)."""
+    return phrase_guard(expression, d, settings)
 
 
 def _lanes(d: Definition) -> list[Lane]:
@@ -294,7 +279,8 @@ def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane],
             notes.append("Berita Acara diterbitkan.")
         kelengkapan, waktu, output = _mutu(state)
         steps.append(Step(i, i + 1, state_id, shape, first, last, state.title, _first_sentence(state.guidance),
-                          kelengkapan, waktu, output, notes, start=(i == 0)))
+                          kelengkapan, waktu, output, notes, start=(i == 0),
+                          who=[lanes[j].label for j in performers]))
     return lanes, steps, edges
 
 
@@ -338,7 +324,7 @@ def _connector_image(label: str) -> str:
 
 
 @dataclass
-class _Draw:
+class Draw:
     """Primitives of one row, in lane-area millimetres."""
 
     vertical: list[tuple[float, str]] = field(default_factory=list)  # (x, "upper"|"lower"|"full")
@@ -349,7 +335,7 @@ class _Draw:
 
 
 @dataclass(frozen=True)
-class _Geometry:
+class Geometry:
     lane_width: float
     steps: list[Step]
 
@@ -385,7 +371,7 @@ class _Channels:
         return 2
 
 
-def _straight_x(geo: _Geometry, src: Step, dst: Step) -> float:
+def _straight_x(geo: Geometry, src: Step, dst: Step) -> float:
     """Where a line from one row to the next leaves: straight down when the symbols overlap."""
     s_left, s_right = geo.symbol(src)
     d_left, d_right = geo.symbol(dst)
@@ -404,9 +390,9 @@ def _straight_x(geo: _Geometry, src: Step, dst: Step) -> float:
     return x
 
 
-def _route(edges: Sequence[Edge], geo: _Geometry, page_of: Sequence[int],
-           pages: Sequence[Sequence[int]]) -> tuple[dict[int, _Draw], int]:
-    draws: dict[int, _Draw] = {s.index: _Draw() for s in geo.steps}
+def _route(edges: Sequence[Edge], geo: Geometry, page_of: Sequence[int],
+           pages: Sequence[Sequence[int]]) -> tuple[dict[int, Draw], int]:
+    draws: dict[int, Draw] = {s.index: Draw() for s in geo.steps}
     channels = _Channels()
     letters: dict[tuple[int, float, int, str], str] = {}
 
@@ -488,7 +474,7 @@ def _fmt(value: float) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-def _symbol_svg(step: Step, geo: _Geometry, draw: _Draw) -> Markup:
+def _symbol_svg(step: Step, geo: Geometry, draw: Draw) -> Markup:
     x0, x1 = geo.span(step)
     width = x1 - x0
     sym_h = SYMBOL_H[step.shape]
@@ -550,7 +536,7 @@ def _symbol_svg(step: Step, geo: _Geometry, draw: _Draw) -> Markup:
     return _trusted(svg)
 
 
-def _cell_style(x0: float, x1: float, draw: _Draw) -> str:
+def _cell_style(x0: float, x1: float, draw: Draw) -> str:
     images: list[str] = []
     positions: list[str] = []
     sizes: list[str] = []
@@ -592,7 +578,7 @@ def _cell_style(x0: float, x1: float, draw: _Draw) -> str:
             f"background-size: {', '.join(sizes)}; background-repeat: no-repeat")
 
 
-def _cells(step: Step, geo: _Geometry, draw: _Draw, n_lanes: int) -> list[LaneCell]:
+def _cells(step: Step, geo: Geometry, draw: Draw, n_lanes: int) -> list[LaneCell]:
     cells: list[LaneCell] = []
     lane = 0
     while lane < n_lanes:
@@ -651,7 +637,7 @@ def build_flowchart(d: Definition, settings: Mapping[str, Any], *, rows_height: 
     """Lay out a definition's flowchart on as many landscape pages as it needs."""
     lanes, steps, edges = build_steps(d, settings)
     columns, lane_width = _columns(len(lanes))
-    geo = _Geometry(lane_width, steps)
+    geo = Geometry(lane_width, steps)
     heights = [_row_height(s, columns) for s in steps]
     capacity = rows_height - HEADING - header_height(lanes, lane_width) - SAFETY
     pages = _paginate(heights, capacity)
@@ -673,6 +659,31 @@ def build_flowchart(d: Definition, settings: Mapping[str, Any], *, rows_height: 
             flow_rows.append(FlowRow(step, _cells(step, geo, draws[row], len(lanes)), round(height, 1)))
         out_pages.append(FlowPage(flow_rows, continued=number > 0))
     return Flowchart(lanes, lane_width, columns, out_pages, steps, edges, connectors)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The flowchart as one continuous page: what the web app draws as a single SVG.
+
+    The same lanes, steps, symbol positions and routed lines as the printed pages (x in lane-area
+    millimetres; a line is anchored to the top, centre or bottom of its row, so rows may be any
+    height), without page breaks and therefore without off-page connectors.
+    """
+
+    lanes: list[Lane]
+    steps: list[Step]
+    edges: list[Edge]
+    geometry: Geometry
+    draws: dict[int, Draw]
+
+
+def continuous_layout(d: Definition, settings: Mapping[str, Any]) -> Layout:
+    """Lay out a definition's flowchart exactly as :func:`build_flowchart` does, on one page."""
+    lanes, steps, edges = build_steps(d, settings)
+    _, lane_width = _columns(len(lanes))
+    geo = Geometry(lane_width, steps)
+    draws, _ = _route(edges, geo, [0] * len(steps), [list(range(len(steps)))])
+    return Layout(lanes, steps, edges, geo, draws)
 
 
 def legend_svgs() -> dict[str, Markup]:

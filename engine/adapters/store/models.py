@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -19,14 +20,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "VERIFICATION_APPEND_ONLY_TABLES",
     "Attachment",
     "AuditEntry",
     "AuditHead",
+    "AuditVerification",
     "Base",
     "Case",
     "CaseCounter",
@@ -161,6 +165,9 @@ class Case(Base):
         UniqueConstraint("coop_id", "number"),
         UniqueConstraint("coop_id", "id"),
         Index("ix_cases_coop_closed", "coop_id", "closed_at"),
+        Index("ix_cases_number", "number"),
+        Index("ix_cases_open", "coop_id", "state_since", sqlite_where=text("closed_at IS NULL"),
+              postgresql_where=text("closed_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
@@ -302,6 +309,7 @@ class AuditEntry(Base):
     """One log entry: RFC 8785 canonical JSON and its RFC 6962 leaf hash."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_case", "case_id"),)
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
@@ -333,6 +341,38 @@ class SigningKey(Base):
     public_key: Mapped[str] = mapped_column(String(100), unique=True)
     verifier_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+#: Verification history only grows. Kept apart from APPEND_ONLY_TABLES (migration 0001 creates triggers for
+#: every name in that tuple); migration 0007 creates this table's triggers.
+VERIFICATION_APPEND_ONLY_TABLES = ("audit_verifications",)
+
+
+class AuditVerification(Base):
+    """One recorded verification of a cooperative's log: how far it reached and what it found.
+
+    ``size``, ``root`` and ``frontier`` (the compact range) are the log as recomputed from its entries;
+    the newest row with ``ok`` is where the next verification ``--sejak-terakhir`` (and the Dinas
+    overview) continues from, checking only the entries added since. Append-only: a verification is
+    history, never corrected in place.
+    """
+
+    __tablename__ = "audit_verifications"
+    __table_args__ = (Index("ix_audit_verifications_coop", "coop_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    mode: Mapped[str] = mapped_column(String(16))  # penuh | biasa | sejak_terakhir
+    from_size: Mapped[int] = mapped_column(BigInteger)  # 0 when the whole log was read
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[list[Any]] = mapped_column(default=list)
+    checkpoint_size: Mapped[int] = mapped_column(BigInteger)  # the newest signed checkpoint it checked
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("signing_keys.id"))  # ... and the key that signed it
+    signatures: Mapped[int] = mapped_column(Integer)  # Ed25519 signatures checked by this pass
+    ok: Mapped[bool] = mapped_column(Boolean)
+    findings: Mapped[int] = mapped_column(Integer)
+    first_finding: Mapped[str | None] = mapped_column(String(500))
+    verified_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 # -- documents (engine/documents) ----------------------------------------------------------

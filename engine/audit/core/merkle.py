@@ -122,24 +122,33 @@ class CompactRange:
         """
         self._append_unchecked(_check_hash(leaf_hash, "leaf hash"))
 
+    def append_data(self, data: bytes) -> bytes:
+        """Append the leaf holding ``data`` (hashed as :func:`leaf_hash`) and return its leaf hash."""
+        leaf = hashlib.sha256(_LEAF_PREFIX + data).digest()
+        self._append_unchecked(leaf)
+        return leaf
+
     def _append_unchecked(self, leaf_hash: bytes) -> None:
         hashes = self._hashes
         hashes.append(leaf_hash)
         carry = self._size
         # Each trailing 1 bit of the old size is a subtree of equal size to merge with.
+        sha256 = hashlib.sha256
         while carry & 1:
             right = hashes.pop()
-            hashes[-1] = node_hash(hashes[-1], right)
-            carry >>= 1
+            hashes[-1] = sha256(_NODE_PREFIX + hashes[-1] + right).digest()  # node_hash, inlined: a verifier
+            carry >>= 1  # computes this for every entry
         self._size += 1
 
     def root(self) -> bytes:
         """Return the root hash of the tree made of all appended leaves."""
-        if not self._hashes:
+        hashes = self._hashes
+        if not hashes:
             return EMPTY_ROOT
-        root = self._hashes[-1]
-        for left in reversed(self._hashes[:-1]):
-            root = node_hash(left, root)
+        root = hashes[-1]
+        sha256 = hashlib.sha256
+        for i in range(len(hashes) - 2, -1, -1):
+            root = sha256(_NODE_PREFIX + hashes[i] + root).digest()  # node_hash(hashes[i], root), inlined
         return root
 
     def to_list(self) -> list[str]:

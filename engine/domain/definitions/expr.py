@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from engine.errors import GuardError
 
-__all__ = ["GuardError", "GuardNames", "compile_guard", "guard_names"]
+__all__ = ["GuardError", "GuardNames", "compile_guard", "guard_names", "parse_guard"]
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
@@ -32,7 +32,8 @@ class GuardNames:
     other: frozenset[str]
 
 
-def _parse(expression: str) -> nodes.Expr:
+def parse_guard(expression: str) -> nodes.Expr:
+    """The guard's expression tree (Jinja2 nodes); GuardError when malformed."""
     try:
         parser_src = _ENV.parse("{{ (" + expression + ") }}")
     except TemplateSyntaxError as exc:
@@ -46,7 +47,7 @@ def _parse(expression: str) -> nodes.Expr:
 
 def guard_names(expression: str) -> GuardNames:
     """Return the field and setting names a guard reads. Raises GuardError if malformed."""
-    root = _parse(expression)
+    root = parse_guard(expression)
     fields: set[str] = set()
     settings: set[str] = set()
     other: set[str] = set()
@@ -83,7 +84,7 @@ def guard_names(expression: str) -> GuardNames:
 @lru_cache(maxsize=1024)
 def compile_guard(expression: str) -> Callable[[Mapping[str, Any]], bool]:
     """Compile a guard once; the result evaluates it over a context mapping."""
-    _parse(expression)  # syntax check with a clear message
+    parse_guard(expression)  # syntax check with a clear message
     compiled = _ENV.compile_expression(expression, undefined_to_none=False)
 
     def evaluate(context: Mapping[str, Any]) -> bool:

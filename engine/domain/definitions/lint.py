@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from engine.domain.definitions.expr import GuardError, guard_names
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import FORWARD_KINDS, MEMBER_REGISTER, Action
+from engine.domain.definitions.phrase import phrase_guard
 from engine.domain.roles import ROLES, expand_roles
 from engine.errors import Problem
 
@@ -119,6 +120,11 @@ def _lint_action(
                 p(f"syarat menyebut setting '{name}' yang tidak dideklarasikan", "when")
             for name in sorted(names.other):
                 p(f"syarat memakai {name}, yang tidak diizinkan", "when")
+            if not names.other and names.fields <= set(d.fields) and names.settings <= set(d.settings_used):
+                try:  # the SOP, the step page and `case show` print every guard in words
+                    phrase_guard(action.when, d)
+                except GuardError as exc:
+                    p(str(exc), "when")
 
     if action.quorum is not None:
         out += _lint_quorum(loaded, index, action)

@@ -57,6 +57,11 @@ class Registry:
         return cls(loaded)
 
     @classmethod
+    def configured(cls, dirs: Iterable[Path]) -> Registry:
+        """The configured workflow directories (``Settings.workflow_dirs``), else the shipped ones."""
+        return cls.from_paths(list(dirs) or [data_dir("workflows")])
+
+    @classmethod
     def shipped(cls) -> Registry:
         """The workflows shipped with Tatakelola."""
         return cls.from_paths([data_dir("workflows")])

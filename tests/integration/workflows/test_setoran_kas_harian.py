@@ -109,7 +109,7 @@ def test_the_excess_is_deposited_so_that_no_more_than_the_cap_stays(services: Se
 def test_the_cash_cap_comes_from_the_cooperatives_settings(services: Services, files, tmp_path: Path) -> None:
     reimport(services, tmp_path, settings={"batas_kas_di_tangan": 2_000_000})
     number = received(services, files)
-    refused(services, number, "simpan", "sri", ValidationError, "settings.batas_kas_di_tangan = 2000000",
+    refused(services, number, "simpan", "sri", ValidationError, "paling banyak Rp 2.000.000",
             values={"saldo_kas_di_tangan": 2_000_001})
 
 
