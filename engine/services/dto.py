@@ -76,6 +76,8 @@ class CaseSummary:
     since: datetime
     due: datetime | None
     overdue: bool
+    #: How the case stands: ``open``, ``done`` (ended as hoped), ``rejected`` or ``cancelled`` (ended otherwise).
+    outcome: str = "open"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,20 @@ class _EventFacts(NamedTuple):
     at: datetime
 
 
+#: Events a Berita Acara records as decisions; it is made once a case holds one (``documents.minutes``).
+DECISION_KINDS = frozenset({"verify", "approve", "reject"})
+
+
+def _outcome(d: Definition, state_id: str) -> str:
+    """How a case that reached this final state ended: ``rejected``, ``cancelled`` or ``done``."""
+    kinds = {a.kind for a in d.actions if a.to == state_id}
+    if "reject" in kinds:
+        return "rejected"
+    if kinds and kinds <= {"cancel"}:
+        return "cancelled"
+    return "done"
+
+
 def _among(session: Session, column: InstrumentedAttribute[int], ids: Iterable[int]) -> ColumnElement[bool]:
     """``column IN (ids)``; on PostgreSQL ``column = ANY(:ids)``, one array parameter.
 
@@ -213,7 +227,8 @@ class CaseViews:
         since = as_utc(case.state_since)
         due = state.deadline.due(since, self.ctx.tz) if state.deadline is not None and not state.final else None
         return CaseSummary(case.number, coop.slug, d.id, d.title, case.state, state.status_label or state.title,
-                           state.final, since, due, bool(due and self.ctx.clock() > due))
+                           state.final, since, due, bool(due and self.ctx.clock() > due),
+                           _outcome(d, case.state) if state.final else "open")
 
     # -- one case --------------------------------------------------------------------------
 
@@ -288,7 +303,8 @@ class CaseViews:
                                           e.role, e.comment, list(e.checks)))
         for vote in votes:
             view.votes.setdefault(vote.action, []).append(facts.names.get(vote.person_id, "?"))
-        view.decided = any(e.kind != "start" for e in history.events)
+        # The Berita Acara is made once the case holds a decision (as documents.minutes requires).
+        view.decided = any(e.kind in DECISION_KINDS for e in history.events)
         view.inputs = self._inputs(d, case, view.options, settings, attendees or {})
         return view
 

@@ -12,10 +12,13 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from num2words import num2words
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -28,10 +31,10 @@ from engine.errors import (
     ValidationError,
     http_status_for,
 )
-from engine.services import Services
+from engine.services import Services, User
 from engine.settings import Settings
-from engine.web.i18n import translator
-from engine.web.security import csrf_token
+from engine.web.i18n import LANGUAGES, translator
+from engine.web.security import csrf_token, current_user
 
 __all__ = ["cookie_secret", "create_app", "warm_up", "worker_app", "worker_app_secure_cookies"]
 
@@ -66,6 +69,36 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+#: What an error page says for a status the framework itself answers with (its own text is English).
+_STATUS_MESSAGES = {
+    400: "Permintaan tidak dapat dibaca. Muat ulang halaman lalu coba lagi.",
+    401: "Silakan masuk terlebih dahulu.",
+    403: "Anda tidak diizinkan membuka halaman ini.",
+    404: "Halaman tidak ditemukan. Periksa alamatnya, atau pilih halaman dari menu.",
+    405: "Alamat ini tidak dapat dibuka dengan cara itu. Pilih halaman dari menu.",
+    413: "Kiriman terlalu besar.",
+    422: "Alamat atau isian tidak sah. Kembali ke halaman sebelumnya dan periksa isiannya.",
+    429: "Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.",
+}
+_UNEXPECTED = "Terjadi kesalahan tak terduga. Tidak ada perubahan yang disimpan."
+
+
+def _status_message(status: int) -> str:
+    if status >= 500:
+        return _UNEXPECTED
+    return _STATUS_MESSAGES.get(status, "Permintaan tidak dapat diproses.")
+
+
+def _user_or_none(request: Request) -> User | None:
+    """The signed-in user for the menu of an error page; None when there is none (or it cannot be read)."""
+    if "session" not in request.scope:
+        return None
+    try:
+        return current_user(request)
+    except Exception:  # an error page never fails on the menu: it is shown without one
+        return None
+
+
 def _terbilang(amount: int) -> str:
     return f"{num2words(amount, lang='id')} rupiah"
 
@@ -76,7 +109,7 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     services = services or Services(settings)
     app = FastAPI(title="Tatakelola", version="0.1.0",
                   description="API tata kelola dan SOP koperasi: tugas, kasus, aksi, jejak persetujuan.",
-                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None, lifespan=_lifespan)
+                  docs_url=None, openapi_url="/api/openapi.json", redoc_url=None, lifespan=_lifespan)
     app.state.services = services
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals.update(rupiah=format_rupiah, tanggal=format_date_id, terbilang=_terbilang)
@@ -97,7 +130,7 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
         if length and length.isdigit() and int(length) > max_request:
             too_large = PayloadTooLargeError(
                 [], headline=f"Berkas terlalu besar (maksimal {settings.max_request_mb:g} MB per kiriman).")
-            return HTMLResponse(too_large.headline, status_code=http_status_for(too_large))
+            return await render_error(request, http_status_for(too_large), too_large.headline)
         response: Response = await call_next(request)
         if not request.url.path.startswith("/static/"):
             # Pages, documents and API answers are one person's view: never kept by a browser or proxy
@@ -124,14 +157,19 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     def _is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
-    def render_error(request: Request, status: int, message: str) -> Response:
+    async def render_error(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
+                           api_message: str | None = None) -> Response:
+        """The error in the site's layout, with the signed-in person's menu (JSON under /api/)."""
         if _is_api(request):
-            return JSONResponse({"error": message}, status_code=status)
-        lang = request.session.get("lang", "id")
+            return JSONResponse({"error": api_message or message}, status_code=status, headers=headers)
+        user = await run_in_threadpool(_user_or_none, request)
+        has_session = "session" in request.scope
+        lang = request.session.get("lang", "id") if has_session else "id"
+        lang = lang if lang in LANGUAGES else "id"
         return templates.TemplateResponse(request, "error.html", {
-            "status": status, "message": message, "user": None, "csrf": csrf_token(request),
-            "_": translator(lang if isinstance(lang, str) else "id"), "lang": lang, "path": request.url.path,
-            "flash": None}, status_code=status)
+            "status": status, "message": message, "user": user, "csrf": csrf_token(request) if has_session else "",
+            "_": translator(lang), "lang": lang, "path": request.url.path, "flash": None},
+            status_code=status, headers=headers)
 
     @app.exception_handler(TatakelolaError)
     async def _engine_error(request: Request, exc: TatakelolaError) -> Response:
@@ -143,18 +181,24 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
                 body["problems"] = [{"field": p.name or p.label, "label": p.label, "message": p.message}
                                     for p in exc.problems]
             return JSONResponse(body, status_code=http_status_for(exc))
-        return render_error(request, http_status_for(exc), exc.message)
+        return await render_error(request, http_status_for(exc), exc.message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _framework_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Raised by the framework itself (unknown URL, wrong method, malformed body), never by our handlers.
-        message = "Halaman tidak ditemukan." if exc.status_code == 404 else str(exc.detail)
-        return render_error(request, exc.status_code, message)
+        api_message = "Halaman tidak ditemukan." if exc.status_code == 404 else str(exc.detail)
+        return await render_error(request, exc.status_code, _status_message(exc.status_code),
+                                  headers=dict(exc.headers) if exc.headers else None, api_message=api_message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):  # the API keeps FastAPI's own answer, naming each field
+            return await request_validation_exception_handler(request, exc)
+        return await render_error(request, 422, _status_message(422))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        return render_error(request, http_status_for(exc),
-                            "Terjadi kesalahan tak terduga. Tidak ada perubahan yang disimpan.")
+        return await render_error(request, http_status_for(exc), _UNEXPECTED)
 
     from engine.web.api import router as api_router
     from engine.web.documents import router as documents_router

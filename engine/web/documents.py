@@ -118,17 +118,28 @@ def documents_page(request: Request, slug: str) -> Response:
                 planner=bool(member.roles & set(PLANNERS)), result=None, problems=[], headline=None)
 
 
+def _no_budget(request: Request, user: User, slug: str, year: int) -> Response:
+    """No RAPB/RK for that year yet: say so, and point to the upload form (never to a command)."""
+    planner = user.holds(slug, *PLANNERS)
+    who = "Unggah buku kerja RAPB (Excel)" if planner else "RAPB diunggah oleh pengurus atau manajer"
+    message = (f"Belum ada RAPB tahun buku {year} untuk koperasi ini. {who} di halaman Dokumen; "
+               "setelah itu dokumen ini dapat diunduh.")
+    target = f"/k/{slug}/dokumen#unggah-rapb" if planner else f"/k/{slug}/dokumen"
+    return page(request, "error.html", user, status=404, message=message, link=(target, "Buka halaman Dokumen"))
+
+
 @router.get("/k/{slug}/dokumen/{kind}.pdf")
 def plan_pdf(request: Request, slug: str, kind: str, tahun: str | None = None) -> Response:
     user = current_user(request)
     require_member(user, slug)
     documents = _documents(request)
     year = _year(tahun, services_of(request).today().year + 1)
-    if kind == "rencana-kerja":
-        return _pdf(documents.work_plan(slug, year))
-    if kind in ("rapb", "rapd"):
-        return _pdf(documents.budget(slug, year))
-    raise NotFoundError("Dokumen tidak dikenal.")
+    if kind not in ("rencana-kerja", "rapb", "rapd"):
+        raise NotFoundError("Dokumen tidak dikenal.")
+    try:
+        return _pdf(documents.work_plan(slug, year) if kind == "rencana-kerja" else documents.budget(slug, year))
+    except NotFoundError:  # the cooperative exists (require_member): what is missing is that year's RAPB
+        return _no_budget(request, user, slug, year)
 
 
 @router.get("/k/{slug}/dokumen/rapb.xlsx")
@@ -136,7 +147,10 @@ def budget_xlsx(request: Request, slug: str, tahun: str | None = None, contoh: i
     user = current_user(request)
     require_member(user, slug)
     year = _year(tahun, services_of(request).today().year + 1)
-    data = _documents(request).export_budget(slug, year, example=bool(contoh))
+    try:
+        data = _documents(request).export_budget(slug, year, example=bool(contoh))
+    except NotFoundError:
+        return _no_budget(request, user, slug, year)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="RAPB-{slug}-{year}.xlsx"'})
 

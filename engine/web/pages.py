@@ -31,7 +31,7 @@ from engine.errors import (
 )
 from engine.services import CaseView, Services, User
 from engine.web.i18n import LANGUAGES
-from engine.web.rendering import AUDITORS, case_url, page, read_form
+from engine.web.rendering import AUDITORS, audit_pages, case_url, home_url, page, read_form
 from engine.web.security import (
     current_user,
     log_in,
@@ -52,21 +52,24 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/tugas") -> Response:
-    return page(request, "login.html", None, next=next if next.startswith("/") else "/tugas", error=None)
+def login_page(request: Request, next: str = "/") -> Response:
+    return page(request, "login.html", None, next=next if next.startswith("/") and not next.startswith("//") else "/",
+                error=None)
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await read_form(request)
     username = str(form.get("username", ""))
-    target = str(form.get("next", "/tugas"))
-    target = target if target.startswith("/") and not target.startswith("//") else "/tugas"
+    target = str(form.get("next", "/"))
+    target = target if target.startswith("/") and not target.startswith("//") else "/"
     try:
         await run_in_threadpool(log_in, request, username, str(form.get("password", "")))
     except LoginRefusedError as exc:
         return page(request, "login.html", None, status=exc.http_status, next=target,
                     username=username.strip().lower()[:64], error=exc.message)
+    if target in ("/", "/tugas"):  # no page asked for (or the old default): each person's own home
+        target = home_url(await run_in_threadpool(current_user, request))
     return RedirectResponse(target, status_code=303)
 
 
@@ -109,9 +112,7 @@ async def change_password(request: Request) -> Response:
 
 @router.get("/")
 def home(request: Request) -> Response:
-    user = current_user(request)
-    return RedirectResponse("/dinas" if user.is_dinas and not any(
-        m.roles - {"dinas"} for m in user.memberships) else "/tugas", status_code=303)
+    return RedirectResponse(home_url(current_user(request)), status_code=303)
 
 
 @router.get("/tugas", response_class=HTMLResponse)
@@ -121,7 +122,7 @@ def tasks(request: Request) -> Response:
     rows = [(members[summary.coop], summary, options)
             for summary, options in services_of(request).tasks(user.username) if summary.coop in members]
     rows.sort(key=lambda r: (not r[1].overdue, r[1].due is None, r[1].due or r[1].since))
-    return page(request, "tasks.html", user, rows=rows, case_url=case_url)
+    return page(request, "tasks.html", user, rows=rows, case_url=case_url, elsewhere=audit_pages(user))
 
 
 def _startable(services: Services, user: User, slug: str) -> list[tuple[str, str, str]]:

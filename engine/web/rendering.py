@@ -14,12 +14,35 @@ from engine.services import User
 from engine.web.i18n import LANGUAGES, translator
 from engine.web.security import check_csrf, csrf_token
 
-__all__ = ["AUDITORS", "PLANNERS", "case_url", "lang_of", "page", "read_form", "read_workbook_upload"]
+__all__ = ["AUDITORS", "PLANNERS", "audit_pages", "case_url", "home_url", "lang_of", "page", "read_form",
+           "read_workbook_upload"]
 
 #: Who may read the trail, findings and audit report of a cooperative.
 AUDITORS = ("pengawas", "ketua_pengawas", "dinas")
 #: Who may upload the RAPB/RK workbook.
 PLANNERS = ("ketua", "sekretaris", "bendahara", "manajer", "pengurus")
+
+
+def audit_pages(user: User) -> list[tuple[str, str, str]]:
+    """(url, label, cooperative) of the pages a pengawas or Dinas officer works from: the Dinas overview,
+    each trail and findings page."""
+    pages = [("/dinas", "Ringkasan Dinas Koperasi", "")] if user.is_dinas else []
+    for m in user.memberships:
+        if m.roles & {"pengawas", "ketua_pengawas"}:
+            pages += [(f"/k/{m.slug}/jejak", "Jejak persetujuan", m.name),
+                      (f"/k/{m.slug}/temuan", "Temuan audit", m.name)]
+    return pages
+
+
+def home_url(user: User) -> str:
+    """Where a person starts: "Tugas saya" for whoever acts in cases (pengurus, manajer, anggota...);
+    the Dinas overview for a Dinas officer, the trail for someone who is only pengawas."""
+    watching = {"pengawas", "ketua_pengawas", "dinas"}
+    if not user.memberships or any(m.roles - watching for m in user.memberships):
+        return "/tugas"
+    if user.is_dinas:
+        return "/dinas"
+    return f"/k/{user.memberships[0].slug}/jejak"
 
 
 def lang_of(request: Request) -> str:

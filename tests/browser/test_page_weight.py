@@ -55,7 +55,7 @@ class SlowPhone:
         self.page.fill("#username", username)
         self.page.fill("#password", demo_password(username))
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(self.base + "/tugas")
+        self.page.wait_for_url(lambda url: url.startswith(self.base) and "/login" not in url)  # the role's home
 
     def load(self, path: str) -> Load:
         self._cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
