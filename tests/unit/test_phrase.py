@@ -60,6 +60,9 @@ def d() -> Definition:
     ("jenis != 'Revisi' or jumlah >= 1", "jenis pengajuan bukan “Revisi” atau jumlah paling sedikit Rp 1"),
     ("kirim >= pesan", "batas waktu kirim paling cepat tanggal pesanan"),
     ("setor * 100 <= jual * settings.persen", "uang disetor paling banyak 35% dari penjualan tunai"),
+    ("jenis in ['Rencana awal', 'Revisi']", "jenis pengajuan salah satu dari “Rencana awal”, “Revisi”"),
+    ("kirim is none or kirim is not none", "batas waktu kirim belum diisi atau batas waktu kirim sudah diisi"),
+    ("jumlah / 2 > setor % 3", "jumlah dibagi 2 di atas uang disetor sisa bagi 3"),
     ("jenis == 'Revisi' and (jumlah > 5 or setor > 5)",
      "jenis pengajuan adalah “Revisi” dan (jumlah di atas Rp 5 atau uang disetor di atas Rp 5)"),
 ])
@@ -74,8 +77,8 @@ def test_the_cooperatives_own_values(d: Definition) -> None:
 
 def test_what_cannot_be_phrased_is_refused(d: Definition) -> None:
     with pytest.raises(GuardError, match="tidak dapat diungkapkan"):
-        phrase_guard("jumlah // 2 > 1", d)
-    assert guard_sentence("jumlah // 2 > 1", d) == "Syarat prosedur"
+        phrase_guard("jumlah | round > 1", d)
+    assert guard_sentence("jumlah | round > 1", d) == "Syarat prosedur"
 
 
 def test_every_shipped_guard_reads_without_code() -> None:
@@ -92,7 +95,7 @@ def test_every_shipped_guard_reads_without_code() -> None:
 def test_workflows_check_refuses_a_guard_without_words() -> None:
     from engine.domain.definitions.lint import lint_definition
 
-    text = SOURCE.replace("roles: [bendahara]}", 'roles: [bendahara], when: "jumlah // 2 > 1"}')
+    text = SOURCE.replace("roles: [bendahara]}", 'roles: [bendahara], when: "jumlah | round > 1"}')
     problems = [str(p) for p in lint_definition(load_definition_text(text, "w.yaml"))]
     assert any("tidak dapat diungkapkan" in p and "w.yaml:" in p for p in problems), problems
     fine = SOURCE.replace("roles: [bendahara]}", 'roles: [bendahara], when: "jumlah > settings.batas_manajer"}')

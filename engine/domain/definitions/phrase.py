@@ -34,7 +34,8 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "eq": ("sama dengan", "tanggal", "adalah"),
     "ne": ("tidak sama dengan", "bukan tanggal", "bukan"),
 }
-_ARITHMETIC = {nodes.Add: "ditambah", nodes.Sub: "dikurangi", nodes.Mul: "dikali"}
+_ARITHMETIC = {nodes.Add: "ditambah", nodes.Sub: "dikurangi", nodes.Mul: "dikali", nodes.Div: "dibagi",
+               nodes.FloorDiv: "dibagi (dibulatkan ke bawah)", nodes.Mod: "sisa bagi"}
 _TRANSPARENT_FILTERS = {"lower", "upper", "trim", "int", "float", "string"}
 
 
@@ -130,10 +131,12 @@ class _Phraser:
             if node.name == "length":
                 return f"banyaknya {self.term(node.node, kind)}"
             raise self.refuse(f"penyaring '{node.name}'")
+        if isinstance(node, nodes.List | nodes.Tuple):
+            return ", ".join(self.term(item, kind) for item in node.items)
         for kind_of, word in _ARITHMETIC.items():
             if isinstance(node, kind_of):
                 assert isinstance(node, nodes.BinExpr)
-                if isinstance(node, nodes.Mul):  # a factor is a count, never an amount of money
+                if not isinstance(node, nodes.Add | nodes.Sub):  # a factor or divisor is a count, not money
                     return f"{self.term(node.left, 'number')} {word} {self.term(node.right, 'number')}"
                 return f"{self.term(node.left, kind)} {word} {self.term(node.right, kind)}"
         raise self.refuse(type(node).__name__)
@@ -160,6 +163,10 @@ class _Phraser:
             word = " dan " if isinstance(node, nodes.And) else " atau "
             text = self.condition(node.left, type(node)) + word + self.condition(node.right, type(node))
             return f"({text})" if parent is not None and parent is not type(node) else text
+        if isinstance(node, nodes.Not) and isinstance(node.node, nodes.Test) and node.node.name == "none":
+            return f"{self.term(node.node.node)} sudah diisi"
+        if isinstance(node, nodes.Test) and node.name == "none":
+            return f"{self.term(node.node)} belum diisi"
         if isinstance(node, nodes.Not):
             return f"tidak benar bahwa {self.condition(node.node, nodes.Not)}"
         if isinstance(node, nodes.Compare):
