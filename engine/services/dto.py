@@ -17,11 +17,14 @@ __all__ = [
     "CaseView",
     "DinasRow",
     "EventView",
+    "FactView",
     "FormInput",
     "IssuedView",
     "MemberView",
     "Membership",
     "RegisterImport",
+    "StartChoice",
+    "StartForm",
     "User",
 ]
 
@@ -43,6 +46,8 @@ class ActionOption:
     checks: list[str]
     requires_comment: bool
     sets: list[str] = field(default_factory=list)
+    #: Why not, as a rule name (``peran``, ``pemilik_draf``, ``pemisahan_tugas``...); None when allowed.
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class EventView:
     role: str
     comment: str | None
     checks: list[str]
+    #: The action as people read it ("Verifikasi dan teruskan ke ketua"), never its id.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,15 @@ class FormInput:
     people: list[tuple[str, str]] = field(default_factory=list)  # attendance: (member number / user name, label)
 
 
+def human_size(size: int) -> str:
+    """A file size as people read it: "830 bita", "201 KB", "1,4 MB"."""
+    if size < 1024:
+        return f"{size} bita"
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
 class AttachmentView(NamedTuple):
     """A file attached to a case."""
 
@@ -100,6 +116,27 @@ class AttachmentView(NamedTuple):
     filename: str
     sha256: str
     size: int
+    media_type: str = ""
+
+    @property
+    def size_label(self) -> str:
+        """The size as people read it ("201 KB")."""
+        return human_size(self.size)
+
+    @property
+    def is_image(self) -> bool:
+        """A photo a page may show inline (JPEG or PNG)."""
+        return self.media_type in ("image/jpeg", "image/png")
+
+
+@dataclass(frozen=True)
+class FactView:
+    """One fact of a case as its page shows it: a field's label and value, or the file attached to it."""
+
+    name: str
+    label: str
+    value: str
+    attachment: AttachmentView | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +169,12 @@ class CaseView:
     files: list[AttachmentView] = field(default_factory=list)
     issued: list[IssuedView] = field(default_factory=list)
     decided: bool = False
+    #: The case's filled-in fields, in the procedure's order (files with their attachment).
+    facts: list[FactView] = field(default_factory=list)
+    #: Who may act on the current step today, as (full name, role label), whoever is reading.
+    waiting: list[tuple[str, str]] = field(default_factory=list)
+    #: The day the current step is due (local time), None without a deadline or once final.
+    due_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -231,3 +274,42 @@ class RegisterImport:
     def changed(self) -> bool:
         """Something in the register changed (and the trail has an ``impor_anggota`` entry)."""
         return bool(self.added or self.updated)
+
+
+#: Headings of the procedure categories (``Definition.category``) on the start picker.
+CATEGORY_LABELS = {"keuangan": "Keuangan", "usaha": "Usaha", "kelembagaan": "Kelembagaan",
+                   "pengawasan": "Pengawasan"}
+
+
+@dataclass(frozen=True)
+class StartChoice:
+    """A procedure a person may start in a cooperative today, with how often it was used there."""
+
+    workflow: str
+    title: str
+    nomor: str
+    category: str
+    cases: int
+
+    @property
+    def category_label(self) -> str:
+        """The category as people read it."""
+        return CATEGORY_LABELS.get(self.category, self.category.capitalize())
+
+
+@dataclass(frozen=True)
+class StartForm:
+    """The form that starts a case: nothing exists until it is saved as a draft or submitted."""
+
+    workflow: str
+    title: str
+    summary: str | None
+    nomor: str
+    guidance: str | None
+    inputs: list[FormInput]
+    #: The checklist of the first step that submitting needs ticked: (id, label).
+    checks: list[tuple[str, str]]
+    #: The submit action this person may take from the first step (None: only a draft can be saved).
+    submit: str | None = None
+    submit_label: str | None = None
+    requires_comment: bool = False

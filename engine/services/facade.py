@@ -23,6 +23,8 @@ from engine.services.dto import (
     CaseView,
     DinasRow,
     EventView,
+    StartChoice,
+    StartForm,
     User,
 )
 
@@ -267,6 +269,15 @@ class Services:
         """``start_case`` without building the page: the new case's number."""
         return self.cases.start(workflow_id, coop_slug, username, values=values or {}, files=files or {},
                                 comment=comment)
+
+    def start_choices(self, coop_slug: str, username: str) -> list[StartChoice]:
+        """The procedures this person may start in this cooperative today, the most used there first."""
+        return self.views.start_choices(coop_slug, username)
+
+    def start_form(self, workflow_id: str, coop_slug: str, username: str) -> StartForm:
+        """The form that starts a case of a procedure (its first step's fields, the submit action this
+        person may take); creates nothing."""
+        return self.views.start_form(workflow_id, coop_slug, username)
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str] | None = None,
             checks: Sequence[str] = (), comment: str | None = None, files: Mapping[str, Upload] | None = None,

@@ -33,8 +33,9 @@ from engine.domain.definitions.model import Action, Deadline, Definition
 from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
 from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, who_may
+from engine.domain.roles import role_label
 from engine.domain.values import format_value, resolved_settings
-from engine.errors import GuardError, NotFoundError
+from engine.errors import GuardError, NotFoundError, PermissionDeniedError
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import (
     ActionOption,
@@ -43,9 +44,12 @@ from engine.services.dto import (
     CaseView,
     DinasRow,
     EventView,
+    FactView,
     FormInput,
     IssuedView,
     Membership,
+    StartChoice,
+    StartForm,
     User,
 )
 from engine.services.meetings import eligible_on, person_ids
@@ -126,6 +130,16 @@ def _decision_votes(session: Session, cases: Sequence[Case]) -> dict[int, list[V
             if vote.step_no == steps[vote.case_id]:
                 out[vote.case_id].append(vote)
     return out
+
+
+def _event_label(d: Definition, event: CaseEvent) -> str:
+    """The action of a logged event as people read it: the variant that made this move, else any of that id."""
+    if event.kind == "start":
+        return "Memulai kasus"
+    same = [a for a in d.actions if a.id == event.action]
+    moved = [a for a in same if a.to == event.to_state and event.from_state in a.from_]
+    chosen = moved or same
+    return chosen[0].display if chosen else event.action.replace("_", " ").capitalize()
 
 
 class _TermFacts(NamedTuple):
@@ -241,9 +255,38 @@ class CaseViews:
             facts = self._facts(session, [case])
             today = self.ctx.today()
             people = self._attendees(session, case, facts, today)
-            view = self._view(case, facts, person.id if person else None, today, attendees=people)
+            step: list[tuple[Action, bool, AbstractSet[int] | None]] = []
+            view = self._view(case, facts, person.id if person else None, today, attendees=people, step=step)
             self._page_extras(session, case, facts, view)
+            view.waiting = self._waiting(session, case, facts, today, step)
+            if view.summary.due is not None:
+                view.due_on = view.summary.due.astimezone(self.ctx.tz).date()
             return view
+
+    def _waiting(self, session: Session, case: Case, facts: _Facts, day: date,
+                 step: Sequence[tuple[Action, bool, AbstractSet[int] | None]]) -> list[tuple[str, str]]:
+        """Everyone who may take an action of the current step today, as (full name, role label),
+        in the order of the step's actions (one query for the names)."""
+        d = self.ctx.pinned(facts.records[case.definition_id]).definition
+        if d.states[case.state].final:
+            return []
+        roster, history = facts.rosters[case.coop_id], facts.histories[case.id]
+        voted = {v.person_id: v.action for v in facts.votes[case.id]}
+        found: dict[int, str] = {}
+        people = [p for p in roster.people() if roster.roles_on(p, day)]
+        for action, guard_ok, present in step:
+            if not guard_ok or action.kind == "cancel":
+                continue
+            for person_id in people:
+                if person_id in found:
+                    continue
+                eligibility = who_may(d, case, action, person_id, day, roster, history, voted, present)
+                if eligibility.allowed and eligibility.role:
+                    found[person_id] = eligibility.role
+        if not found:
+            return []
+        names = dict(session.execute(select(Person.id, Person.full_name).where(Person.id.in_(found))).all())
+        return [(names.get(p, "?"), role_label(role)) for p, role in found.items()]
 
     def _attendees(self, session: Session, case: Case, facts: _Facts, today: date) -> dict[str, list[tuple[str, str]]]:
         """For each daftar hadir this step may record: everyone who could attend the meeting, as (key, label).
@@ -263,8 +306,10 @@ class CaseViews:
         return out
 
     def _view(self, case: Case, facts: _Facts, person_id: int | None, day: date,
-              *, options_only: bool = False, attendees: Mapping[str, list[tuple[str, str]]] | None = None
-              ) -> CaseView:
+              *, options_only: bool = False, attendees: Mapping[str, list[tuple[str, str]]] | None = None,
+              step: list[tuple[Action, bool, AbstractSet[int] | None]] | None = None) -> CaseView:
+        """A case as one person sees it; ``step`` (when given) receives each action of the current step
+        as the guards chose it, with whether its guard holds and who is present."""
         coop = facts.coops[case.coop_id]
         record = facts.records[case.definition_id]
         loaded = self.ctx.pinned(record)
@@ -291,6 +336,8 @@ class CaseViews:
             except GuardError:
                 action, guard_ok = first, True  # decided once the data is filled in
             present = present_people(d, action, case.data, facts.listed)
+            if step is not None:
+                step.append((action, guard_ok, present))
             view.options.append(self._option(d, case, action, guard_ok, person_id, day, facts.rosters[case.coop_id],
                                              history, voted, votes, settings, present))
         if options_only:
@@ -300,7 +347,7 @@ class CaseViews:
         for e in cast(Sequence[CaseEvent], history.events):  # the rows histories() loaded
             view.history.append(EventView(e.seq, as_utc(e.at), e.action, e.kind, e.from_state, e.to_state,
                                           history.usernames.get(e.actor_id, "?"), facts.names.get(e.actor_id, "?"),
-                                          e.role, e.comment, list(e.checks)))
+                                          e.role, e.comment, list(e.checks), _event_label(d, e)))
         for vote in votes:
             view.votes.setdefault(vote.action, []).append(facts.names.get(vote.person_id, "?"))
         # The Berita Acara is made once the case holds a decision (as documents.minutes requires).
@@ -314,14 +361,15 @@ class CaseViews:
                 settings: Mapping[str, Any], present: AbstractSet[int] | None = None) -> ActionOption:
         needed = quorum_needed(action, settings)
         votes = sum(1 for v in votes_here if v.action == action.id)
-        allowed, reason, role = False, None, None
+        allowed, reason, role, rule = False, None, None, None
         if person_id is None:
             reason = "Masuk sebagai pengguna untuk melihat aksi Anda."
         else:
             eligibility = who_may(d, case, action, person_id, day, roster, history, voted, present)
-            allowed, reason, role = eligibility.allowed, eligibility.reason, eligibility.role
+            allowed, reason, role, rule = eligibility.allowed, eligibility.reason, eligibility.role, eligibility.rule
         if allowed and not guard_ok:
-            allowed, reason = False, f"Belum terpenuhi: {guard_sentence(action.when or '', d, settings)}."
+            reason = f"Belum terpenuhi: {guard_sentence(action.when or '', d, settings)}."
+            allowed, rule = False, "syarat"
         if allowed and action.quorum is not None:
             possible = eligible_voters(d, case, action, day, roster, history, present)  # voters included
             if possible < needed:
@@ -334,7 +382,7 @@ class CaseViews:
             label += f" — {votes}/{needed} suara"
         return ActionOption(action.id, label, action.kind, action.to, allowed, reason, role, votes, needed,
                             list(action.requires), d.required_checks(action), action.requires_comment,
-                            d.settable_fields(action))
+                            d.settable_fields(action), None if allowed else rule)
 
     @staticmethod
     def _inputs(d: Definition, case: Case, options: Sequence[ActionOption], settings: Mapping[str, Any],
@@ -360,8 +408,20 @@ class CaseViews:
 
     def _page_extras(self, session: Session, case: Case, facts: _Facts, view: CaseView) -> None:
         view.files = [AttachmentView(*row) for row in session.execute(
-            select(Attachment.field, Attachment.filename, Attachment.sha256, Attachment.size)
+            select(Attachment.field, Attachment.filename, Attachment.sha256, Attachment.size, Attachment.media_type)
             .where(Attachment.case_id == case.id).order_by(Attachment.uploaded_at, Attachment.id))]
+        d = self.ctx.pinned(facts.records[case.definition_id]).definition
+        by_sha = {f.sha256: f for f in view.files}
+        for name, spec in d.fields.items():
+            value = case.data.get(name)
+            if value is None or value == "" or value == []:
+                continue
+            if spec.type == "attachment" and isinstance(value, dict):
+                attached = by_sha.get(str(value.get("sha256")))
+                if attached is not None:
+                    view.facts.append(FactView(name, spec.label, attached.filename, attached))
+                    continue
+            view.facts.append(FactView(name, spec.label, format_value(spec, value)))
         view.issued = [IssuedView(d.number, d.title, as_utc(d.issued_at), d.pages, d.sha256)
                        for d in session.scalars(select(IssuedDocument).where(
                            IssuedDocument.coop_id == case.coop_id, IssuedDocument.subject == case.number)
@@ -552,3 +612,72 @@ class CaseViews:
         _, number, state_id, definition_id = latest
         state = self.ctx.pinned(records[definition_id]).definition.states[state_id]
         return f"{state.status_label or state.title} ({number})"
+
+    # -- starting a case (nothing is created here) ------------------------------------------
+
+    def start_choices(self, coop_slug: str, username: str) -> list[StartChoice]:
+        """The procedures this person may start in this cooperative today (they hold a role of its
+        first step), the most used there first: one query for the roles, one for the counts."""
+        self.ctx.db.require_schema()
+        with self.ctx.db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            person = self.ctx.person(session, username)
+            held = rosters(session, [coop.id])[coop.id].roles_on(person.id, self.ctx.today())
+            counts: dict[str, int] = {
+                workflow: int(n) for workflow, n in session.execute(
+                    select(DefinitionRecord.workflow_id, func.count())
+                    .join(Case, Case.definition_id == DefinitionRecord.id)
+                    .where(Case.coop_id == coop.id).group_by(DefinitionRecord.workflow_id))}
+        out = []
+        for loaded in self.ctx.registry.all():
+            d = loaded.definition
+            if held & {r for a in d.actions_from(d.initial_state) for r in a.roles}:
+                out.append(StartChoice(d.id, d.title, d.sop.nomor, d.category, counts.get(d.id, 0)))
+        return sorted(out, key=lambda c: (-c.cases, c.title))
+
+    def start_form(self, workflow_id: str, coop_slug: str, username: str) -> StartForm:
+        """The form that starts a case of this procedure, as this person fills it in; creates nothing.
+
+        Its inputs are the fields this person's actions on the first step may set (as the step page
+        offers them on a draft); ``submit`` is the first submit action from that step they may take.
+        PermissionDeniedError when they hold no role of the first step today (as starting would).
+        """
+        self.ctx.db.require_schema()
+        d = self.ctx.registry.get(workflow_id).definition
+        with self.ctx.db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            person = self.ctx.person(session, username)
+            day = self.ctx.today()
+            roster = rosters(session, [coop.id])[coop.id]
+            held = roster.roles_on(person.id, day)
+            first = d.actions_from(d.initial_state)
+            mine = [a for a in first if held & set(a.roles)]
+            if not mine:
+                labels = " atau ".join(dict.fromkeys(role_label(r) for a in first for r in a.roles))
+                raise PermissionDeniedError(
+                    f"Prosedur '{d.title}' hanya dapat dimulai oleh {labels}; Anda tidak memegang peran itu "
+                    f"di {coop.name} hari ini.", rule="peran")
+            settings = resolved_settings(d, coop.settings)
+            names = list(dict.fromkeys(n for a in mine for n in d.settable_fields(a)))
+            attendees: dict[str, list[tuple[str, str]]] = {}
+            for name in attendance_fields(d):  # no meeting date yet: who could attend today
+                spec = d.fields[name]
+                if name in names and spec.of is not None:
+                    eligible = eligible_on(session, coop.id, roster, spec.of, day)
+                    attendees[name] = [(a.key, a.label) for a in eligible.people]
+        submits = [a for a in mine if a.kind == "submit"]
+        variants = [a for a in submits if a.id == submits[0].id] if submits else []
+        required = set.intersection(*(set(a.requires) for a in variants)) if variants else set()
+        inputs = []
+        for name in names:
+            spec = d.fields[name]
+            choices = spec.options or (settings.get(spec.options_setting or "") or [])
+            inputs.append(FormInput(name, spec, None, "", [str(c) for c in choices], name in required,
+                                    list(attendees.get(name, []))))
+        check_labels = {i.id: i.label for i in d.states[d.initial_state].checklist}
+        checks = list(dict.fromkeys(c for a in variants for c in d.required_checks(a)))
+        submit_labels = list(dict.fromkeys(a.display for a in variants))
+        return StartForm(d.id, d.title, d.summary, d.sop.nomor, d.states[d.initial_state].guidance, inputs,
+                         [(c, check_labels.get(c, c)) for c in checks], variants[0].id if variants else None,
+                         submit_labels[0] if len(submit_labels) == 1 else ("Ajukan" if variants else None),
+                         any(a.requires_comment for a in variants))

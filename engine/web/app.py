@@ -32,6 +32,7 @@ from engine.errors import (
     http_status_for,
 )
 from engine.services import Services, User
+from engine.services.dto import human_size
 from engine.settings import Settings
 from engine.web.i18n import LANGUAGES, translator
 from engine.web.security import csrf_token, current_user
@@ -112,7 +113,8 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
                   docs_url=None, openapi_url="/api/openapi.json", redoc_url=None, lifespan=_lifespan)
     app.state.services = services
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
-    templates.env.globals.update(rupiah=format_rupiah, tanggal=format_date_id, terbilang=_terbilang)
+    templates.env.globals.update(rupiah=format_rupiah, tanggal=format_date_id, terbilang=_terbilang,
+                                 human_size=human_size)
     templates.env.filters["wib"] = lambda moment: (
         moment.astimezone(services.tz).strftime("%d-%m-%Y %H.%M") + " WIB" if isinstance(moment, datetime) else "")
     app.state.templates = templates

@@ -30,6 +30,7 @@ from engine.errors import (
     ValidationError,
 )
 from engine.services import CaseView, Services, User
+from engine.services.dto import StartChoice, StartForm
 from engine.web.i18n import LANGUAGES
 from engine.web.rendering import AUDITORS, audit_pages, case_url, home_url, page, read_form
 from engine.web.security import (
@@ -125,15 +126,12 @@ def tasks(request: Request) -> Response:
     return page(request, "tasks.html", user, rows=rows, case_url=case_url, elsewhere=audit_pages(user))
 
 
-def _startable(services: Services, user: User, slug: str) -> list[tuple[str, str, str]]:
-    member = user.membership(slug)
-    out = []
-    for loaded in services.registry.all():
-        d = loaded.definition
-        roles = {r for a in d.actions_from(d.initial_state) for r in a.roles}
-        if member and member.roles & roles:
-            out.append((d.id, d.title, d.sop.nomor))
-    return out
+def _startable(services: Services, user: User, slug: str) -> list[tuple[str, list[StartChoice]]]:
+    """The procedures this person may start, grouped by category: the group of the most used one first."""
+    groups: dict[str, list[StartChoice]] = {}
+    for choice in services.start_choices(slug, user.username):  # most used first
+        groups.setdefault(choice.category_label, []).append(choice)
+    return list(groups.items())
 
 
 @router.get("/k/{slug}", response_class=HTMLResponse)
@@ -147,14 +145,85 @@ def cooperative(request: Request, slug: str, semua: int = 0) -> Response:
                 auditor=bool(member.roles & set(AUDITORS)))
 
 
+# -- starting a case: a form that creates nothing until "Simpan draf" or "Ajukan" ---------------
+
+
+@router.get("/k/{slug}/mulai", response_class=HTMLResponse)
+def start_page(request: Request, slug: str, prosedur: str = "") -> Response:
+    user = current_user(request)
+    require_member(user, slug)
+    if not prosedur:
+        return RedirectResponse(f"/k/{slug}#mulai", status_code=303)
+    form = services_of(request).start_form(prosedur[:64], slug, user.username)
+    return _render_start(request, user, slug, form, errors=[], typed={}, headline=None)
+
+
+def _render_start(request: Request, user: User, slug: str, form: StartForm, errors: list[FieldProblem],
+                  typed: dict[str, str], headline: str | None, status: int = 200, comment: str = "",
+                  ticked: set[str] | None = None) -> Response:
+    names = {i.name for i in form.inputs}
+    field_errors = {p.name: p.message for p in errors if p.name in names}
+    general = [str(p) for p in errors if p.name not in names]
+    return page(request, "start.html", user, status=status, form=form, slug=slug, inputs=form.inputs,
+                field_errors=field_errors, general=general, typed=typed, headline=headline, checks=form.checks,
+                ticked=ticked or set(), comment=comment)
+
+
 @router.post("/k/{slug}/mulai")
 async def start_case(request: Request, slug: str) -> Response:
+    """Save the start form as a draft, or save it and submit it at once (``tombol=ajukan``).
+
+    Nothing is created when a value is refused: the form comes back with what was typed. When the
+    draft was saved but submitting it was refused, the draft's own page says why (it exists now).
+    """
     user = await run_in_threadpool(current_user, request)
     require_member(user, slug)
     form = await read_form(request)
-    workflow = str(form.get("prosedur", ""))
-    number = await run_in_threadpool(services_of(request).open_case, workflow, slug, user.username)
-    return RedirectResponse(case_url(slug, number), status_code=303)
+    services = services_of(request)
+    workflow = str(form.get("prosedur", ""))[:64]
+    submitting = str(form.get("tombol", "draf")) == "ajukan"
+    start = await run_in_threadpool(services.start_form, workflow, slug, user.username)
+    typed: dict[str, str] = {}
+    for k, v in form.multi_items():  # a ticked list (daftar hadir) sends one value per person: comma separated
+        if str(k).startswith("f.") and isinstance(v, str):
+            name = str(k)[2:]
+            typed[name] = f"{typed[name]},{v[:5000]}" if typed.get(name) else v[:5000]
+    ticked = {str(k)[2:] for k in form if str(k).startswith("c.")}
+    comment = str(form.get("comment", ""))[:4000]
+    labels = {i.name: i.spec.label for i in start.inputs}
+    try:
+        uploads = {str(k)[2:]: await _read_upload(v, labels.get(str(k)[2:], str(k)[2:]), str(k)[2:],
+                                                  services.settings.max_attachment_mb)
+                   for k, v in form.multi_items()
+                   if str(k).startswith("a.") and isinstance(v, UploadFile) and v.filename}
+        number = await run_in_threadpool(
+            services.open_case, workflow, slug, user.username, values=typed, files=uploads,
+            comment=None if submitting and start.submit else comment or None)
+    except ValidationError as exc:
+        return _render_start(request, user, slug, start, errors=exc.problems, typed=typed, headline=exc.headline,
+                             status=exc.http_status, comment=comment, ticked=ticked)
+    if not submitting or start.submit is None:
+        request.session["flash"] = f"Draf {number} tersimpan. Lengkapi bila perlu, lalu ajukan bila sudah siap."
+        return RedirectResponse(case_url(slug, number), status_code=303)
+    try:
+        result = await run_in_threadpool(
+            services.act, number, start.submit, user.username, values={}, checks=sorted(ticked),
+            comment=comment or None, files={}, coop_slug=slug, expected_step=0, member_only=True,
+            session_token=session_token(request))
+    except (NotFoundError, LoginRequiredError):
+        raise
+    except ValidationError as exc:
+        return await run_in_threadpool(
+            _refused, request, slug, number, errors=exc.problems, typed=typed,
+            headline=f"Draf {number} sudah tersimpan, tetapi belum dapat diajukan. {exc.headline}",
+            status=exc.http_status, comment=comment, ticked=ticked)
+    except TatakelolaError as exc:
+        return await run_in_threadpool(
+            _refused, request, slug, number, errors=[], typed={},
+            headline=f"Draf {number} sudah tersimpan, tetapi belum dapat diajukan. {exc.message}",
+            status=exc.http_status)
+    request.session["flash"] = f"{number} diajukan ('{result.label}'); status kini: {result.state_title}."
+    return RedirectResponse(case_url(slug, number) + "?ok=1", status_code=303)
 
 
 # -- the guided step page -------------------------------------------------------------------
@@ -166,33 +235,52 @@ def _case_view(request: Request, user: User, slug: str, number: str) -> CaseView
 
 
 @router.get("/k/{slug}/kasus/{prefix}/{year}/{seq}", response_class=HTMLResponse)
-def case_page(request: Request, slug: str, prefix: str, year: str, seq: str) -> Response:
+def case_page(request: Request, slug: str, prefix: str, year: str, seq: str, konfirmasi: str = "") -> Response:
     user = current_user(request)
     view = _case_view(request, user, slug, f"{prefix}/{year}/{seq}")
-    return _render_case(request, user, slug, view, errors=[], typed={}, headline=None)
+    return _render_case(request, user, slug, view, errors=[], typed={}, headline=None, confirm=konfirmasi[:64])
+
+
+#: Decisions that end or undo someone's work: the step page asks for a reason and a "Ya" first.
+CONFIRMED_KINDS = ("reject", "return")
+
+
+def _needs_confirmation(services: Services, prefix: str, action: str) -> bool:
+    """Whether ``action`` of the procedure numbering its cases ``prefix`` is a reject or return.
+
+    Read from the procedures loaded in memory (no unit of work: a decision stays one), so a case
+    pinned to a procedure version no longer loaded is not asked twice; the engine still requires
+    its reason."""
+    for loaded in services.registry.all():
+        d = loaded.definition
+        if d.number_prefix == prefix:
+            return any(a.id == action and a.kind in CONFIRMED_KINDS for a in d.actions)
+    return False
 
 
 def _render_case(request: Request, user: User, slug: str, view: CaseView, errors: list[FieldProblem],
                  typed: dict[str, str], headline: str | None, status: int = 200, comment: str = "",
-                 ticked: set[str] | None = None) -> Response:
-    names = {i.name for i in view.inputs}
+                 ticked: set[str] | None = None, confirm: str = "") -> Response:
+    names = {i.name for i in view.inputs} | ({"comment"} if confirm else set())
     field_errors = {p.name: p.message for p in errors if p.name in names}
     general = [str(p) for p in errors if p.name not in names]
     checks = list(dict.fromkeys(c for o in view.options if o.allowed for c in o.checks))
     labels = dict(view.checklist)
+    asked = next((o for o in view.options if o.allowed and o.id == confirm and o.kind in CONFIRMED_KINDS), None)
     return page(request, "case.html", user, status=status, view=view, slug=slug, inputs=view.inputs,
                 issued=view.issued, decided=view.decided, field_errors=field_errors, general=general, typed=typed,
                 headline=headline, checks=[(c, labels.get(c, c)) for c in checks], ticked=ticked or set(),
                 comment=comment, files=view.files, message=None, url=case_url(slug, view.summary.number),
-                quote=quote)
+                quote=quote, confirm=asked, auditor=user.holds(slug, *AUDITORS))
 
 
 def _refused(request: Request, slug: str, number: str, errors: list[FieldProblem], typed: dict[str, str],
-             headline: str | None, status: int, comment: str = "", ticked: set[str] | None = None) -> Response:
+             headline: str | None, status: int, comment: str = "", ticked: set[str] | None = None,
+             confirm: str = "") -> Response:
     """The step page again, saying why the decision was refused (it reads the case: run in the thread pool)."""
     user = current_user(request)
     return _render_case(request, user, slug, _case_view(request, user, slug, number), errors=errors, typed=typed,
-                        headline=headline, status=status, comment=comment, ticked=ticked)
+                        headline=headline, status=status, comment=comment, ticked=ticked, confirm=confirm)
 
 
 async def _read_upload(upload: UploadFile, label: str, name: str, limit_mb: float) -> tuple[str, bytes]:
@@ -220,6 +308,14 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     comment = str(form.get("comment", ""))[:4000]
     step = form.get("step")
     expected = int(str(step)) if isinstance(step, str) and step.isdigit() else None
+    if _needs_confirmation(services, prefix, action):
+        confirmed = str(form.get("konfirmasi", "")) == "1"
+        if not confirmed or not comment.strip():
+            # First press (or no reason yet): nothing is decided; the page asks for the reason and a "Ya".
+            problems = [FieldProblem("Alasan", "tulis alasannya", "comment")] if confirmed else []
+            return await run_in_threadpool(
+                _refused, request, slug, number, errors=problems, typed={}, comment=comment, confirm=action,
+                headline="Alasan wajib diisi." if confirmed else None, status=400 if confirmed else 200)
     try:
         uploads = {str(k)[2:]: await _read_upload(v, str(k)[2:], str(k)[2:], services.settings.max_attachment_mb)
                    for k, v in form.multi_items()

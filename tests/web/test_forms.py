@@ -129,7 +129,8 @@ def test_someone_who_may_not_act_sees_why(as_user, web_services: Services) -> No
     fajar, number = draft(as_user, web_services)
     submit(fajar, number, GOOD, NOTA)
     page = fajar.client.get(f"/k/{COOP}/kasus/{number}").text
-    assert "hanya untuk Bendahara" in page
+    # Not "this is only for the bendahara": who the case waits for, by name (issue 12).
+    assert "Sri Handayani (Bendahara)" in page and "hanya untuk Bendahara" not in page
     refused = submit(fajar, number, {}, None, action="verifikasi", checks=())
     assert refused.status_code == 422 or refused.status_code == 403
     assert web_services.show(number, None).summary.state == "verifikasi_bendahara"
