@@ -85,6 +85,10 @@ class CaseSummary:
     overdue: bool
     #: How the case stands: ``open``, ``done`` (ended as hoped), ``rejected`` or ``cancelled`` (ended otherwise).
     outcome: str = "open"
+    #: The case's first amount of money, formatted (``Rp 300.000``), when it has one.
+    amount: str | None = None
+    #: Full name of whoever started the case, where the page knows it.
+    requester: str | None = None
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
 from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, who_may
 from engine.domain.roles import role_label
-from engine.domain.values import format_value, resolved_settings
+from engine.domain.values import format_rupiah, format_value, resolved_settings
 from engine.errors import GuardError, NotFoundError, PermissionDeniedError
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import (
@@ -200,7 +200,7 @@ class CaseViews:
         """What the pages of ``cases`` need, one query per kind of row.
 
         ``options_only``: just what deciding who may act needs (the inbox): each event's who, what
-        and when, without its comment, ticks and settings, and no names.
+        and when, without its comment, ticks and settings; names only of whoever started each case.
         """
         coop_ids = {c.coop_id for c in cases}
         coops = {c.id: c for c in session.scalars(select(Cooperative).where(Cooperative.id.in_(coop_ids)))} \
@@ -215,10 +215,12 @@ class CaseViews:
         else:
             events, names = histories(session, [c.id for c in cases])
         votes = _decision_votes(session, cases) if options_only else step_votes(session, cases)
-        voters = {v.person_id for rows in votes.values() for v in rows} - set(names)
-        if voters and not options_only:
+        # the inbox names only who started each case (its cards say who asked); a page names voters too
+        wanted = ({c.created_by for c in cases} if options_only
+                  else {v.person_id for rows in votes.values() for v in rows}) - set(names)
+        if wanted:
             names = {**names, **dict(session.execute(select(Person.id, Person.full_name)
-                                                     .where(Person.id.in_(voters))).all())}
+                                                     .where(Person.id.in_(wanted))).all())}
         listed = person_ids(session, {u for c in cases
                                       for u in listed_usernames(self.ctx.pinned(records[c.definition_id]).definition,
                                                                 c.data)})
@@ -235,14 +237,16 @@ class CaseViews:
             machine_for(self.ctx.pinned(record))
         return len(records)
 
-    def summary(self, coop: Cooperative, case: Case, d: Definition) -> CaseSummary:
-        """The list line of a case."""
+    def summary(self, coop: Cooperative, case: Case, d: Definition, requester: str | None = None) -> CaseSummary:
+        """The list line of a case (``requester``: the starter's full name, when the page has it)."""
         state = d.states[case.state]
         since = as_utc(case.state_since)
         due = state.deadline.due(since, self.ctx.tz) if state.deadline is not None and not state.final else None
+        amount = next((format_rupiah(v) for n, f in d.fields.items() if f.type == "money"
+                       and isinstance(v := case.data.get(n), int) and not isinstance(v, bool)), None)
         return CaseSummary(case.number, coop.slug, d.id, d.title, case.state, state.status_label or state.title,
                            state.final, since, due, bool(due and self.ctx.clock() > due),
-                           _outcome(d, case.state) if state.final else "open")
+                           _outcome(d, case.state) if state.final else "open", amount, requester)
 
     # -- one case --------------------------------------------------------------------------
 
@@ -318,7 +322,8 @@ class CaseViews:
         settings = resolved_settings(d, coop.settings)
         history = facts.histories[case.id]
         votes = facts.votes[case.id]
-        view = CaseView(summary=self.summary(coop, case, d), definition_ref=record.pinned_ref,
+        view = CaseView(summary=self.summary(coop, case, d, facts.names.get(case.created_by)),
+                        definition_ref=record.pinned_ref,
                         guidance=state.guidance, checklist=[(i.id, i.label) for i in state.checklist],
                         mutu_baku=state.mutu_baku.model_dump() if state.mutu_baku else None, fields=[],
                         step_no=case.step_no)

@@ -156,3 +156,11 @@ def test_no_rapb_yet_points_to_the_upload_form_not_to_a_command(as_user) -> None
 
 def test_dinas_page_names_no_command(as_user) -> None:
     assert "tatakelola " not in as_user("ratna").client.get("/dinas").text
+
+
+def test_task_cards_show_the_amount_and_who_asked(web_services: Services, files, as_user) -> None:
+    number = submitted_kas(web_services, 750_000, files("nota.pdf"))
+    page = as_user("sri").client.get("/tugas").text
+    card = page[page.index(number):]
+    card = card[:card.index("</li>")]
+    assert "Rp 750.000" in card and "diajukan oleh Fajar Nugroho" in card
