@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import nodes
@@ -88,8 +89,6 @@ class _Phraser:
         if kind == "money" and isinstance(value, int):
             return format_rupiah(value)
         if kind == "date" and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            from datetime import date
-
             return format_date_id(date.fromisoformat(value))
         if isinstance(value, int):
             return f"{value:,d}".replace(",", ".")
