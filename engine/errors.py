@@ -12,15 +12,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "EXIT_CONFIG",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TEMPFAIL",
     "EXIT_UNEXPECTED",
     "AlreadyDecidedError",
     "AuditIntegrityError",
+    "BackupError",
+    "BackupToolMissingError",
     "ChecksFailedError",
     "ConfigurationError",
+    "DatabaseBusyError",
+    "DatabaseUnavailableError",
     "DefinitionChangedError",
     "DefinitionError",
+    "EnvironmentFaultError",
     "FieldProblem",
     "FormExpiredError",
     "GuardError",
@@ -30,6 +37,10 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "Problem",
+    "ReadOnlyStorageError",
+    "RequestConflictError",
+    "SeatTakenError",
+    "StorageFullError",
     "TatakelolaError",
     "TooManyAttemptsError",
     "UsageError",
@@ -43,6 +54,11 @@ EXIT_OK = 0
 EXIT_UNEXPECTED = 70
 #: Ctrl+C.
 EXIT_INTERRUPTED = 130
+#: The database is busy (another process holds its write lock); nothing was changed, try again (EX_TEMPFAIL).
+EXIT_TEMPFAIL = 75
+#: The environment does not allow the work: database unreachable, missing, login refused, read-only, disk
+#: full (EX_CONFIG). Nothing was changed; fix the set-up, then run the command again.
+EXIT_CONFIG = 78
 
 
 @dataclass(frozen=True)
@@ -105,14 +121,66 @@ class ConfigurationError(TatakelolaError):
     http_status = 500
 
 
+class EnvironmentFaultError(TatakelolaError):
+    """The environment around the engine failed (database server, disk, file permissions), not the input.
+
+    ``fault`` names what failed (``unreachable``, ``unknown_host``, ``missing_database``, ``login_refused``,
+    ``cannot_open``, ``not_a_database``, ``io``, ``read_only``, ``disk_full``, ``busy``). The message never
+    carries SQL, parameters or the driver's own text.
+    """
+
+    exit_code = EXIT_CONFIG
+    http_status = 503
+
+    def __init__(self, message: str, *, fault: str) -> None:
+        super().__init__(message)
+        self.fault = fault
+
+
+class DatabaseBusyError(EnvironmentFaultError):
+    """Another process holds the database's write lock past the wait allowed; retrying later will do."""
+
+    exit_code = EXIT_TEMPFAIL
+    http_status = 503
+
+
+class DatabaseUnavailableError(EnvironmentFaultError):
+    """The database cannot be reached or opened: refused, unknown host, missing, login refused, not a database."""
+
+
+class ReadOnlyStorageError(EnvironmentFaultError):
+    """The database (or the folder of a file the engine writes) takes no writes: write-protected, ``mode=ro``."""
+
+
+class StorageFullError(EnvironmentFaultError):
+    """The disk (or the database's storage) is full."""
+
+
+class BackupToolMissingError(EnvironmentFaultError):
+    """A program a backup or restore needs (``pg_dump``, ``pg_restore``) is not installed or not on PATH."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, fault="tool_missing")
+
+
+class BackupError(TatakelolaError):
+    """A backup or restore was refused or failed: the file exists, is no backup, the tool failed.
+
+    Nothing was changed: a backup is written to a temporary file and renamed only when complete; a
+    restore replaces the database in one step or not at all.
+    """
+
+    http_status = 422
+
+
 class DefinitionError(TatakelolaError):
     """A workflow definition or organisation file is malformed; carries every located problem."""
 
     http_status = 422
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], headline: str | None = None) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(([headline] if headline else []) + [str(p) for p in self.problems]))
 
 
 class DefinitionChangedError(TatakelolaError):
@@ -214,6 +282,24 @@ class AlreadyDecidedError(TatakelolaError):
 
     exit_code = 5
     http_status = 409
+
+
+class RequestConflictError(TatakelolaError):
+    """A client request id was already used for a different request; nothing was done."""
+
+    exit_code = 5
+    http_status = 409
+
+
+class SeatTakenError(TatakelolaError):
+    """A single-seat role (ketua, bendahara ...) would have two holders on the same day; nothing was saved."""
+
+    exit_code = 5
+    http_status = 409
+
+    def __init__(self, message: str, *, role: str) -> None:
+        super().__init__(message)
+        self.role = role
 
 
 class AuditIntegrityError(TatakelolaError):

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from engine.adapters.store.models import Attachment
 from engine.domain.definitions.model import FieldDef
+from engine.domain.limits import FILENAME_MAX, safe_filename
 from engine.errors import FieldProblem, ValidationError
 
 __all__ = ["Sniffed", "read_attachment", "sniff", "store_attachment"]
 
 
-_MAX_NAME = 200
+_MAX_NAME = FILENAME_MAX
 _TEXT_MEDIA = {"txt": "text/plain", "csv": "text/csv", "yaml": "application/yaml", "yml": "application/yaml"}
 _SAME = {"jpeg": "jpg", "yml": "yaml"}
 _OOXML = {"xl/": "xlsx", "word/": "docx", "ppt/": "pptx"}
@@ -86,7 +87,8 @@ def sniff(content: bytes) -> Sniffed:
 
 
 def _base(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1].strip() or "lampiran"
+    """The name without folders, NFC, without control characters; its length is settled by :func:`_named`."""
+    return safe_filename(filename, max_length=len(filename) + 1)
 
 
 def _named(filename: str, extension: str) -> str:
@@ -104,7 +106,7 @@ def _named(filename: str, extension: str) -> str:
     elif not (mimetypes.guess_type(name)[0] or filetype.get_type(ext=suffix.lower())):
         stem = name  # "Nota 12.03.2026": the dot is not an extension, so one is appended
     # otherwise a known but wrong extension is replaced: foto.pdf holding a PNG becomes foto.png
-    return stem[:_MAX_NAME - len(extension) - 1] + "." + extension
+    return safe_filename(stem + "." + extension, max_length=_MAX_NAME)
 
 
 def _checked(field: FieldDef, field_name: str, filename: str, content: bytes) -> tuple[str, str]:
@@ -121,7 +123,7 @@ def _checked(field: FieldDef, field_name: str, filename: str, content: bytes) ->
         return _named(filename, extension), _TEXT_MEDIA[extension]
     if found.extension is None and not accepted:
         name = _base(filename)
-        return (name if len(name) <= _MAX_NAME else name[:_MAX_NAME - 16] + name[-16:]), found.media_type
+        return safe_filename(name, max_length=_MAX_NAME), found.media_type
     raise ValidationError([FieldProblem(
         field.label, f"jenis berkas {found.description} tidak diterima (jenis dibaca dari isi berkas, bukan dari "
                      f"namanya); yang diterima: {', '.join(accepted)}", field_name)])

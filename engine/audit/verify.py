@@ -61,6 +61,7 @@ from engine.adapters.store.models import (
 from engine.audit.core.merkle import EMPTY_ROOT, CompactRange
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, verify_note
+from engine.audit.core.offline import RESTORE_KIND, declaration_problem
 from engine.audit.entry import canonical, comment_hash, sha256_hex
 from engine.audit.keys import public_key_from_b64
 from engine.audit.log import log_origin
@@ -73,6 +74,7 @@ SPOT_CHECK = 1000
 _STREAM = 5000  # rows fetched at a time
 _Row = Sequence[Any]
 _IN_LIST = 500  # ids per IN (...) when reading the cases an incremental pass touched
+_RESTORE_MARK = f'"kind":"{RESTORE_KIND}"'  # in the canonical bytes of a restore declaration (cheap pre-test)
 
 
 @dataclass(frozen=True)
@@ -452,11 +454,16 @@ def verify_log(session: Session, coop: Cooperative, *, since: AuditVerification 
                                       "(catatan dihapus, disisipkan atau diurutkan ulang)")
             position -= 1
             break
+        before = CompactRange.from_list(tree.size, tree.to_list()) if _RESTORE_MARK in row[2] else None
         leaf = tree.append_data(row[2].encode())  # the bytes stored are the bytes hashed
         body, problem = run.body(seq, row[2], leaf, row[3])
         case_no: str | None = row[16]
         if problem:
             run.add(seq, case_no, problem)
+        elif body is not None and before is not None and body.get("kind") == RESTORE_KIND:
+            problem = declaration_problem(before, body)  # a declared restore must prove what it says
+            if problem:
+                run.add(seq, None, problem)
         if body is not None:
             case_no = str(body.get("case") or case_no or "") or None
             for message in run.cross_check(body, row):

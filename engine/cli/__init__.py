@@ -3,7 +3,8 @@
 Messages are in Indonesian. Exit codes come from :func:`engine.errors.exit_code_for`: 0 ok,
 1 invalid input / findings / verification failed, 2 usage or set-up problem, 3 not found,
 4 not permitted, 5 already decided, 70 unexpected internal error (never with a traceback
-unless TATAKELOLA_DEBUG=1), 130 interrupted.
+unless TATAKELOLA_DEBUG=1), 75 database busy (try again), 78 environment fault (database
+unreachable, missing, login refused, read-only, disk full), 130 interrupted.
 
 One module per command group; the root callback turns the global options into one
 :class:`~engine.cli._context.CliContext` in ``ctx.obj``. A command group is imported and built
@@ -26,6 +27,9 @@ from typer.main import get_group_from_info
 from typer.models import TyperInfo
 
 from engine.cli._context import CliContext, make_consoles
+from engine.cli._options import check_argv
+from engine.cli._output import shown
+from engine.cli.backup import backup, restore
 from engine.cli.cases import tasks
 from engine.cli.setup import init
 from engine.cli.web import demo, serve
@@ -117,19 +121,20 @@ def _global(
     ctx.obj = CliContext(settings, out, err)
 
 
-for command in (init, tasks, demo, serve):
+for command in (init, tasks, demo, serve, backup, restore):
     app.command()(command)
 
 
 def main() -> None:
     """Console entry point: engine errors become Indonesian messages and exit codes."""
     try:
+        check_argv(sys.argv[1:])  # bytes that are not UTF-8: a usage error, before anything runs
         app()  # standalone: usage errors exit 2, typer.Exit carries its code
     except ChecksFailedError as exc:  # a report whose details are already printed, not an error
-        _stderr().print(escape(exc.message))
+        _stderr().print(shown(exc.message))
         sys.exit(exit_code_for(exc))
     except TatakelolaError as exc:
-        _stderr().print(f"[red]Galat:[/] {escape(exc.message)}")
+        _stderr().print(f"[red]Galat:[/] {shown(exc.message)}")
         sys.exit(exit_code_for(exc))
     except KeyboardInterrupt as exc:
         sys.exit(exit_code_for(exc))
@@ -139,9 +144,26 @@ def main() -> None:
         if debug_enabled():
             raise
         _stderr().print(f"[red]Terjadi kesalahan tak terduga:[/] {escape(type(exc).__name__)}: "
-                        f"{escape(str(exc)[:500])}\n"
-                        "Tidak ada perubahan yang disimpan. Jalankan ulang dengan TATAKELOLA_DEBUG=1 untuk rinciannya.")
+                        f"{shown(_unexpected_detail(exc))}\n"
+                        f"{_saved_sentence()} Jalankan ulang dengan TATAKELOLA_DEBUG=1 untuk rinciannya.")
         sys.exit(EXIT_UNEXPECTED)
+
+
+_DRIVERS = ("sqlalchemy", "psycopg", "sqlite3", "_sqlite3", "alembic")
+
+
+def _unexpected_detail(exc: BaseException) -> str:
+    """The text of an unexpected error, except a database driver's (it carries SQL and its parameters)."""
+    if type(exc).__module__.split(".")[0] in _DRIVERS:
+        return "galat basis data (rincian disembunyikan karena dapat memuat data)"
+    return str(exc)[:500]
+
+
+def _saved_sentence() -> str:
+    """What was saved before the error, as the units of work recorded it (never a guess)."""
+    from engine.services.outcomes import saved_sentence
+
+    return saved_sentence()
 
 
 def _stderr() -> Console:

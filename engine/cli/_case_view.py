@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.markup import escape
 
+from engine.cli._output import shown
 from engine.domain.roles import role_label
 from engine.domain.values import format_date_id
 
@@ -29,26 +29,26 @@ def due_text(due: datetime | None, overdue: bool, tz: ZoneInfo) -> str:
 def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
     """Print a case as one person sees it."""
     s = view.summary
-    out.print(f"[bold]{s.number}[/] — {escape(s.title)} ({s.coop})")
-    status = f"Status: [bold]{escape(s.status)}[/]"
+    out.print(f"[bold]{shown(s.number)}[/] — {shown(s.title)} ({shown(s.coop)})")
+    status = f"Status: [bold]{shown(s.status)}[/]"
     if s.due and not s.final:
         status += f" · tenggat {due_text(s.due, False, tz)}" + (" [red](TERLAMBAT)[/]" if s.overdue else "")
     out.print(status)
     if view.guidance:
-        out.print(f"\n[bold]Yang perlu dilakukan[/]\n{escape(view.guidance)}")
+        out.print(f"\n[bold]Yang perlu dilakukan[/]\n{shown(view.guidance)}")
     if view.checklist:
         out.print("\n[bold]Checklist[/] (centang dengan --check ID)")
         for item_id, label in view.checklist:
-            out.print(f"  [ ] {item_id}: {escape(label)}")
+            out.print(f"  [ ] {item_id}: {shown(label)}")
     if view.mutu_baku:
         mb = view.mutu_baku
-        out.print(f"\nMutu baku: kelengkapan {escape(mb['kelengkapan'])}; waktu {escape(mb['waktu'])}; "
-                  f"output {escape(mb['output'])}")
+        out.print(f"\nMutu baku: kelengkapan {shown(mb['kelengkapan'])}; waktu {shown(mb['waktu'])}; "
+                  f"output {shown(mb['output'])}")
     out.print("\n[bold]Data[/]")
     for name, label, value in view.fields:
-        out.print(f"  {escape(label)} ({name}): {escape(value)}")
+        out.print(f"  {shown(label)} ({shown(name)}): {shown(value)}")
     for action_id, names in view.votes.items():
-        out.print(f"\nSuara '{action_id}': " + ", ".join(escape(n) for n in names))
+        out.print(f"\nSuara '{action_id}': " + ", ".join(shown(n) for n in names))
     if view.options:
         out.print("\n[bold]Aksi[/]")
         for option in view.options:
@@ -61,15 +61,15 @@ def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
                 if option.requires_comment:
                     extra.append("wajib --comment")
                 detail = f" ({'; '.join(extra)})" if extra else ""
-                note = f" — {escape(option.reason)}" if option.reason else ""
-                out.print(f"  [green]✔[/] {option.id}: {escape(option.label)}{detail}{note}")
+                note = f" — {shown(option.reason)}" if option.reason else ""
+                out.print(f"  [green]✔[/] {option.id}: {shown(option.label)}{detail}{note}")
             else:
-                out.print(f"  [red]✘[/] {option.id}: {escape(option.label)} — {escape(option.reason or '')}")
+                out.print(f"  [red]✘[/] {option.id}: {shown(option.label)} — {shown(option.reason or '')}")
     if view.history:
         out.print("\n[bold]Riwayat[/]")
         for e in view.history:
-            comment = f" — “{escape(e.comment)}”" if e.comment else ""
-            when = f"{e.at.astimezone(tz):%d-%m-%Y %H.%M}"
-            out.print(f"  #{e.seq} {when} {e.action} ({e.from_state or 'mulai'} → {e.to_state}) "
-                      f"oleh {escape(e.actor_name)} [{role_label(e.role)}]{comment}")
-    out.print(f"\nProsedur: {view.definition_ref}")
+            comment = f" — “{shown(e.comment)}”" if e.comment else ""
+            when = due_text(e.at, False, tz)
+            out.print(f"  #{e.seq} {when} {shown(e.label or e.action)} oleh {shown(e.actor_name)} "
+                      f"[{role_label(e.role)}]{comment}")
+    out.print(f"\nProsedur: {shown(view.definition_ref)}")

@@ -23,9 +23,12 @@ __all__ = ["CliContext", "cli_context", "make_consoles"]
 
 
 def make_consoles() -> tuple[Console, Console]:
-    """The (stdout, stderr) consoles every command prints through."""
-    return (Console(highlight=False, soft_wrap=True),
-            Console(stderr=True, highlight=False, soft_wrap=True))
+    """The (stdout, stderr) consoles every command prints through.
+
+    No emoji codes: ``rat.yaml:100:12`` must print as written, not with ``:100:`` turned into 💯.
+    """
+    return (Console(highlight=False, soft_wrap=True, emoji=False),
+            Console(stderr=True, highlight=False, soft_wrap=True, emoji=False))
 
 
 @dataclass

@@ -198,10 +198,27 @@ def audit_consistency(
     old: Annotated[Path, typer.Argument(help="Checkpoint lama (berkas).")],
     new: Annotated[Path, typer.Argument(help="Checkpoint baru (berkas).")],
 ) -> None:
-    """Bukti konsistensi antara dua checkpoint: log yang baru memperpanjang yang lama tanpa mengubahnya."""
+    """Bukti konsistensi antara dua checkpoint: log yang baru memperpanjang yang lama tanpa mengubahnya.
+
+    Checkpoint yang tidak lagi dimuat log (basis data dipulihkan dari cadangan) dilaporkan sebagai salinan
+    lama atau percabangan yang dinyatakan bila catatan pemulihan membuktikannya; selain itu, perubahan.
+    """
     cli = cli_context(ctx)
-    slug, old_size, new_size, proof = cli.services.consistency(old.read_text(encoding="utf-8"),
-                                                               new.read_text(encoding="utf-8"))
-    sys.stdout.write(json.dumps({"coop": slug, "old_size": old_size, "new_size": new_size,
-                                 "consistency_proof": [p.hex() for p in proof]}, indent=2) + "\n")
-    cli.err.print(f"Konsisten: log {slug} ukuran {new_size} memperpanjang ukuran {old_size} tanpa perubahan.")
+    result = cli.services.audit.compare_checkpoints(_note(old), _note(new))
+    payload: dict[str, Any] = {"coop": result.coop, "old_size": result.old_size, "new_size": result.new_size,
+                               "consistency_proof": [p.hex() for p in result.proof], "verdict": result.verdict,
+                               "log_size": result.log_size}
+    if result.restore_entry is not None and result.missing is not None:
+        payload["restore_entry"] = result.restore_entry
+        payload["missing"] = list(result.missing)
+    sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    cli.err.print(escape(result.message))
+
+
+def _note(path: Path) -> str:
+    """A saved checkpoint file's text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "bukan teks UTF-8"
+        raise UsageError(f"Checkpoint {path} tidak dapat dibaca ({reason}).") from None

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import cli_context
 from engine.cli._options import CoopOpt
+from engine.cli._output import shown
 from engine.errors import UsageError
 
 __all__ = ["case_app", "tasks"]
@@ -21,6 +21,9 @@ AsUser = Annotated[str, typer.Option("--as", help="Pengguna yang bertindak (oper
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="field=nilai (boleh berulang).")]
 AttachOpt = Annotated[list[str] | None, typer.Option("--attach", help="BERKAS atau field=BERKAS.")]
 CommentOpt = Annotated[str | None, typer.Option("--comment", help="Catatan untuk riwayat.")]
+RequestIdOpt = Annotated[str | None, typer.Option(
+    "--request-id", help="ID permintaan (mis. UUID): bila perintah diulang dengan ID yang sama, hasil pertama "
+                         "yang dikembalikan, bukan kasus kedua atau 'sudah diputuskan'.")]
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
@@ -37,11 +40,19 @@ def _files(items: list[str] | None) -> dict[str, Path]:
     result: dict[str, Path] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
-        if sep and name and not Path(item).exists():
+        if sep and name and not _exists(item):
             result[name.strip()] = Path(value)
         else:
             result[""] = Path(item)
     return result
+
+
+def _exists(path: str) -> bool:
+    """Whether a file of that name exists (an impossible name, too long or with NUL, does not)."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
 
 
 @case_app.command("start")
@@ -53,14 +64,15 @@ def case_start(
     set_: SetOpt = None,
     attach: AttachOpt = None,
     comment: CommentOpt = None,
+    request_id: RequestIdOpt = None,
 ) -> None:
     """Mulai kasus baru; mencetak nomor kasus."""
     cli = cli_context(ctx)
     view = cli.services.start_case(workflow, coop, as_user, values=_pairs(set_, "--set"),
-                                   files=_files(attach), comment=comment)
-    cli.out.print(view.summary.number)
-    cli.err.print(f"Kasus {view.summary.number} dimulai; status: {view.summary.status}. "
-                  f"Lihat: tatakelola case show {view.summary.number} --as {as_user}")
+                                   files=_files(attach), comment=comment, request_id=request_id)
+    cli.out.print(shown(view.summary.number))
+    cli.err.print(f"Kasus {shown(view.summary.number)} dimulai; status: {shown(view.summary.status)}. "
+                  f"Lihat: tatakelola case show {shown(view.summary.number)} --as {shown(as_user)}")
 
 
 @case_app.command("act")
@@ -74,16 +86,18 @@ def case_act(
     comment: CommentOpt = None,
     attach: AttachOpt = None,
     coop: CoopOpt = None,
+    request_id: RequestIdOpt = None,
 ) -> None:
     """Ambil aksi pada kasus (ajukan, verifikasi, setujui, tolak, kembalikan ...)."""
     cli = cli_context(ctx)
     result = cli.services.act(case, action, as_user, values=_pairs(set_, "--set"), checks=check or [],
-                              comment=comment, files=_files(attach), coop_slug=coop)
+                              comment=comment, files=_files(attach), coop_slug=coop, request_id=request_id)
     if result.fired:
-        cli.out.print(f"{result.number}: {result.action} tercatat (#{result.seq}); status kini: {result.state_title}.")
+        cli.out.print(f"{shown(result.number)}: {shown(result.action)} tercatat (#{result.seq}); "
+                      f"status kini: {shown(result.state_title)}.")
     else:
-        cli.out.print(f"{result.number}: suara '{result.action}' tercatat (#{result.seq}); {result.votes} dari "
-                      f"{result.needed} suara; status tetap: {result.state_title}.")
+        cli.out.print(f"{shown(result.number)}: suara '{shown(result.action)}' tercatat (#{result.seq}); "
+                      f"{result.votes} dari {result.needed} suara; status tetap: {shown(result.state_title)}.")
 
 
 @case_app.command("show")
@@ -114,7 +128,8 @@ def case_list(
     table = Table("Nomor", "Koperasi", "Prosedur", "Status", "Tenggat")
     services = cli.services
     for s in services.list_cases(coop, open_only=open_):
-        table.add_row(s.number, s.coop, escape(s.title), escape(s.status), due_text(s.due, s.overdue, services.tz))
+        table.add_row(shown(s.number), shown(s.coop), shown(s.title), shown(s.status),
+                      due_text(s.due, s.overdue, services.tz))
     cli.out.print(table)
 
 
@@ -130,7 +145,7 @@ def tasks(ctx: typer.Context, as_user: AsUser, coop: CoopOpt = None) -> None:
         return
     table = Table("Nomor", "Prosedur", "Status", "Tenggat", "Aksi Anda")
     for summary, options in rows:
-        table.add_row(summary.number, escape(summary.title), escape(summary.status),
+        table.add_row(shown(summary.number), shown(summary.title), shown(summary.status),
                       due_text(summary.due, summary.overdue, services.tz),
-                      ", ".join(o.id for o in options))
+                      shown(", ".join(o.id for o in options)))
     cli.out.print(table)

@@ -7,16 +7,16 @@ was a member on a meeting's date. Exports mask NIKs unless ``--nik-lengkap`` is 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich import box
-from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import cli_context
+from engine.cli._output import shown
 from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
 
 __all__ = ["members_app"]
@@ -32,13 +32,12 @@ Coop = Annotated[str, typer.Option("--coop", help="Kode koperasi, mis. kkmp-sent
 def _day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
-    for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise ValidationError([FieldProblem(option, f"tanggal '{text}' tidak dikenali; tulis TTTT-BB-HH atau HH-BB-TTTT")],
-                          headline="Tanggal tidak sah:")
+    from engine.domain.limits import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise ValidationError([FieldProblem(option, f"'{text[:40]}': {exc}")], headline="Tanggal tidak sah:") from None
 
 
 @members_app.command("impor")
@@ -59,10 +58,10 @@ def members_import(
                                    headline="Berkas Buku Daftar Anggota terlalu besar:")
     result = cli.services.members.import_workbook(coop, file.read_bytes(), as_user)
     if result.changed:
-        cli.out.print(f"Buku Daftar Anggota {escape(result.coop)}: {result.lines} baris dibaca, {result.added} "
+        cli.out.print(f"Buku Daftar Anggota {shown(result.coop)}: {result.lines} baris dibaca, {result.added} "
                       f"ditambah, {result.updated} diubah; tercatat di jejak persetujuan.")
     else:
-        cli.out.print(f"Buku Daftar Anggota {escape(result.coop)}: {result.lines} baris dibaca, tidak ada perubahan.")
+        cli.out.print(f"Buku Daftar Anggota {shown(result.coop)}: {result.lines} baris dibaca, tidak ada perubahan.")
 
 
 @members_app.command("ekspor")
@@ -80,7 +79,7 @@ def members_export(
     target = output or Path(f"Buku-Daftar-Anggota-{coop}-{services.today().isoformat()}.xlsx")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    cli.out.print(f"Buku Daftar Anggota ditulis ke {escape(str(target))}")
+    cli.out.print(f"Buku Daftar Anggota ditulis ke {shown(str(target))}")
     if full_nik:
         cli.err.print("[bold red]Perhatian:[/] berkas ini berisi NIK lengkap (data pribadi). Simpan di tempat aman, "
                       "jangan dibagikan, hapus setelah dipakai.")
@@ -118,7 +117,7 @@ def members_list(
         left = [row.left_on.strftime("%d-%m-%Y") if row.left_on else "—"] if include_former else []
         cells = [row.number, row.name, row.nik_masked, row.joined_on.strftime("%d-%m-%Y"), *left,
                  format_rupiah(row.simpanan_pokok).removeprefix("Rp "), *([row.source] if wide else [])]
-        table.add_row(*(escape(c) for c in cells))
+        table.add_row(*(shown(c) for c in cells))
     active = sum(1 for r in rows if r.status == "aktif")
     former = len(rows) - active
     if rows:
@@ -140,5 +139,5 @@ def members_template(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(example_workbook())
-    cli_context(ctx).out.print(f"Templat Buku Daftar Anggota ditulis ke {escape(str(output))}; isi mulai baris 6, "
-                               f"lalu: tatakelola anggota impor --coop KODE {escape(str(output))}")
+    cli_context(ctx).out.print(f"Templat Buku Daftar Anggota ditulis ke {shown(str(output))}; isi mulai baris 6, "
+                               f"lalu: tatakelola anggota impor --coop KODE {shown(str(output))}")

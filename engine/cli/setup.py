@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import cli_context
+from engine.cli._output import shown
 
 __all__ = ["init", "org_app", "user_app"]
 
@@ -31,8 +31,8 @@ def init(ctx: typer.Context) -> None:
     cli.out.print(f"Kunci verifikasi untuk pengawas: {services.signer.verifier_key}")
     certificate = services.document_certificate()
     if certificate is not None:
-        cli.out.print(f"Sertifikat tanda tangan PDF: {escape(str(certificate.path))} "
-                      f"({escape(certificate.subject)}, sidik SHA-256 {certificate.sha256})")
+        cli.out.print(f"Sertifikat tanda tangan PDF: {shown(str(certificate.path))} "
+                      f"({shown(certificate.subject)}, sidik SHA-256 {certificate.sha256})")
 
 
 @org_app.command("import")
@@ -55,7 +55,7 @@ def org_list(ctx: typer.Context) -> None:
     cli = cli_context(ctx)
     table = Table("Kode", "Nama", "Kota", "Pemegang jabatan", "Kasus terbuka")
     for coop, holders, open_cases in cli.services.cooperatives():
-        table.add_row(coop.slug, escape(coop.name), escape(coop.city or "—"), str(holders), str(open_cases))
+        table.add_row(shown(coop.slug), shown(coop.name), shown(coop.city or "—"), str(holders), str(open_cases))
     cli.out.print(table)
 
 
@@ -72,4 +72,4 @@ def user_password(
     else:
         password = typer.prompt("Kata sandi baru", hide_input=True, confirmation_prompt="Ulangi kata sandi")
     cli.services.set_password(username, password)
-    cli.out.print(f"Kata sandi {username} sudah diatur.")
+    cli.out.print(f"Kata sandi {shown(username)} sudah diatur.")

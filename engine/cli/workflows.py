@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import CliContext, cli_context
-from engine.errors import ChecksFailedError, DefinitionError, Problem
+from engine.errors import ChecksFailedError, DefinitionError, NotFoundError, Problem
 
 if TYPE_CHECKING:  # the definitions (YAML, pydantic) load inside the commands, not for --help
     from engine.domain.definitions.loader import LoadedDefinition
@@ -46,6 +46,9 @@ def workflows_check(
     cli = cli_context(ctx)
     targets = paths or list(cli.settings.workflow_dirs) or [data_dir("workflows")]
     files = workflow_files(targets)
+    if not files:
+        folders = ", ".join(str(t) for t in targets)
+        raise NotFoundError(f"Tidak ada definisi prosedur di folder {folders} (berkas *.yaml atau *.yml).")
     problems: list[Problem] = []
     loaded: list[LoadedDefinition] = []
     for path in files:
@@ -58,7 +61,7 @@ def workflows_check(
             problems += exc.problems
     problems += lint_many(loaded)
     for problem in problems:
-        cli.out.print(escape(str(problem)))
+        cli.out.print(str(problem), markup=False, emoji=False)
     if problems:
         raise ChecksFailedError(f"{len(problems)} temuan pada {len(files)} berkas.")
     cli.out.print(f"Bersih: {len(files)} berkas prosedur diperiksa.")

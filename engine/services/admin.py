@@ -31,6 +31,7 @@ from engine.errors import (
 from engine.services.context import Context
 from engine.services.members import import_members
 from engine.services.organisation import ImportSummary, apply_org, load_org
+from engine.services.seats import one_seat
 from engine.services.sessions import PASSWORD_CHANGED, PASSWORD_RESET, WebSessions
 
 __all__ = ["Accounts", "Admin", "DocumentCertificate", "LoginThrottle", "wait_words"]
@@ -61,7 +62,7 @@ class Admin:
         self.ctx.db.upgrade()
         path = self.ctx.settings.resolved_key_path
         created = False
-        if not path.exists():
+        if not path.exists() or (path.is_file() and path.stat().st_size == 0):  # an empty file holds no key
             self.ctx.use_signer(create_key_file(path, self.ctx.settings.key_name))
             created = True
         with self.ctx.db.session() as session:
@@ -80,7 +81,7 @@ class Admin:
         """Import an organisation file (idempotent)."""
         org = load_org(path)
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with one_seat(), self.ctx.db.session() as session:
             summary = apply_org(session, org, self.ctx.clock())
             for coop_in in org.cooperatives:
                 if coop_in.members:
@@ -95,7 +96,7 @@ class Admin:
         """Every cooperative with its count of current role holders and open cases (three queries)."""
         self.ctx.db.require_schema()
         today = self.ctx.today()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             coops = session.scalars(select(Cooperative).order_by(Cooperative.slug)).all()
             holders = dict(session.execute(
                 select(RoleAssignment.coop_id, func.count(func.distinct(RoleAssignment.person_id)))
@@ -110,7 +111,7 @@ class Admin:
     def check_registered(self) -> list[DefinitionChangedError]:
         """Definitions whose file changed without a version bump since the database saw them."""
         problems = []
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             known = {(r.workflow_id, r.version): r.sha256 for r in session.scalars(select(DefinitionRecord))}
         for loaded in self.ctx.registry.all():
             d = loaded.definition
@@ -246,7 +247,7 @@ class Accounts:
         person_id = None
         serving = False
         with self.ctx.db.session() as session:
-            person = session.scalar(select(Person).where(Person.username == username))
+            person = self.ctx.find_person(session, username)
             if check_password(person.password_hash if person else None, password[:256]) and person is not None:
                 person_id = person.id
                 terms = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()

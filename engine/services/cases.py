@@ -11,8 +11,12 @@ saves nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +35,11 @@ from engine.adapters.store.models import (
     Cooperative,
     DataRevision,
     DefinitionRecord,
+    IdempotencyKey,
     Person,
     Vote,
 )
+from engine.adapters.store.violations import is_request_clash
 from engine.audit.entry import canonical, comment_hash, sha256_hex
 from engine.audit.log import append_entry
 from engine.domain.attendance import (
@@ -52,7 +58,14 @@ from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
 from engine.domain.policy import Eligibility, History, Roster, missing_requirements, quorum_needed, who_may
 from engine.domain.roles import role_label
-from engine.domain.values import format_value, is_empty, parse_value, resolved_settings, validate_value
+from engine.domain.values import (
+    format_value,
+    is_empty,
+    parse_value,
+    request_problems,
+    resolved_settings,
+    validate_value,
+)
 from engine.errors import (
     AlreadyDecidedError,
     FieldProblem,
@@ -60,6 +73,7 @@ from engine.errors import (
     LoginRequiredError,
     NotFoundError,
     PermissionDeniedError,
+    RequestConflictError,
     ValidationError,
 )
 from engine.services.budgets import bound_documents
@@ -75,6 +89,44 @@ __all__ = ["CaseCommands", "Upload"]
 Upload = Path | tuple[str, bytes]
 
 _NOT_HERE = "tidak dapat diubah pada langkah ini"
+
+#: A client request id: a UUID, or any 1-64 letters, digits and ``._:-``.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A client's request id with the fingerprint of what it asked (the same id must ask the same thing)."""
+
+    id: str
+    command: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, request_id: str | None, command: str, content: Mapping[str, Any]) -> _Request | None:
+        """None without an id; a malformed id is refused before anything is read or written."""
+        if request_id is None:
+            return None
+        if not _REQUEST_ID.fullmatch(request_id):
+            raise ValidationError([FieldProblem(
+                "ID permintaan", "harus 1-64 karakter: huruf, angka, titik, garis bawah, titik dua atau tanda hubung "
+                f"(diterima: {request_id[:80]!r})", "request_id")])
+        text = json.dumps({"command": command, **content}, sort_keys=True, ensure_ascii=True, default=str)
+        return cls(request_id, command, hashlib.sha256(text.encode()).hexdigest())
+
+
+def _file_digests(files: Mapping[str, Upload]) -> dict[str, str]:
+    """What each attachment is, for a request's fingerprint: name and SHA-256 of the content."""
+    out: dict[str, str] = {}
+    for name, upload in files.items():
+        if isinstance(upload, tuple):
+            out[name] = f"{upload[0]}#{hashlib.sha256(upload[1]).hexdigest()}"
+            continue
+        try:
+            out[name] = f"{upload.name}#{hashlib.sha256(upload.read_bytes()).hexdigest()}"
+        except OSError:  # refused by name later, inside the unit of work
+            out[name] = f"{upload}#?"
+    return out
 
 
 @dataclass(frozen=True)
@@ -97,25 +149,36 @@ class CaseCommands:
     # -- start ---------------------------------------------------------------------------
 
     def start(self, workflow_id: str, coop_slug: str, username: str, *, values: Mapping[str, str],
-              files: Mapping[str, Upload], comment: str | None) -> str:
-        """Start a case of a workflow and return its number; the starter must act on its first step."""
+              files: Mapping[str, Upload], comment: str | None, request_id: str | None = None) -> str:
+        """Start a case of a workflow and return its number; the starter must act on its first step.
+
+        ``request_id``: the client's id for this request. A retry with the same id returns the number of
+        the case the first one started; the same id with other content is a RequestConflictError.
+        """
         self.ctx.db.require_schema()
         loaded = self.ctx.registry.get(workflow_id)
+        request = _Request.of(request_id, "start", {
+            "workflow": workflow_id, "user": username, "values": dict(values), "files": _file_digests(files),
+            "comment": comment})
         for attempt in range(3):
             try:
                 with self.ctx.db.session() as session:
-                    return self._start(session, loaded, coop_slug, username, values, files, comment)
-            except IntegrityError:  # two starts took the same number: take the next one
+                    return self._start(session, loaded, coop_slug, username, values, files, comment, request)
+            except IntegrityError:  # two starts took the same number (or a retry's id): take the next one
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     def _start(self, session: Session, loaded: LoadedDefinition, coop_slug: str, username: str,
-               raw: Mapping[str, str], files: Mapping[str, Upload], comment: str | None) -> str:
+               raw: Mapping[str, str], files: Mapping[str, Upload], comment: str | None,
+               request: _Request | None) -> str:
         d = loaded.definition
         now = self.ctx.clock()
         coop = self.ctx.coop(session, coop_slug)
         person = self.ctx.person(session, username)
+        claimed = _claim(session, coop.id, person.id, request, now)
+        if isinstance(claimed, dict):
+            return str(claimed["number"])
         record = self.ctx.register(session, loaded)
         day = now.astimezone(self.ctx.tz).date()
         roster = rosters(session, [coop.id])[coop.id]
@@ -130,6 +193,8 @@ class CaseCommands:
                 f"di {coop.name} hari ini.", rule="peran")
         settings = resolved_settings(d, coop.settings)
         data = _parse_values(d, raw, settings, list(d.fields), {})
+        if problems := request_problems(d, files, comment):  # unknown --attach field, comment that cannot be kept
+            raise ValidationError(problems)
         self._check_attendance(session, d, coop.id, None, roster, data, set(data), None, day, settings)
         number = _next_number(session, coop, d.number_prefix, now.astimezone(self.ctx.tz).year)
         case = Case(coop_id=coop.id, number=number, definition_id=record.id, state=d.initial_state, data={},
@@ -144,33 +209,45 @@ class CaseCommands:
         self._log(session, coop, case, record, action="mulai", kind="start", from_state="", to_state=case.state,
                   person=person, role=role, comment=comment, checks=[], revision_sha=revision.sha256,
                   attachments=[a["sha256"] for a in attached.values()], vote=None, settings=settings, now=now)
+        if claimed is not None:
+            claimed.case_id, claimed.result = case.id, {"number": number}
         return number
 
     # -- act -----------------------------------------------------------------------------
 
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str],
             checks: Sequence[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
-            expected_step: int | None, member_only: bool = False, session_token: str | None = None) -> ActResult:
+            expected_step: int | None, member_only: bool = False, session_token: str | None = None,
+            request_id: str | None = None) -> ActResult:
         """Take an action on a case. Raises and changes nothing when anything is not in order.
 
         ``member_only``: somebody who holds no role in the case's cooperative today is told the case
         does not exist (the web app's rule: another cooperative's cases are not revealed).
         ``session_token``: the web caller's session must be live and be ``username``'s (checked in
         the same unit of work as the decision).
+        ``request_id``: the client's id for this request. A retry with the same id returns the first
+        result (not "already decided"); the same id with other content is a RequestConflictError.
         """
         self.ctx.db.require_schema()
-        try:
-            with self.ctx.db.session() as session:
-                return self._act(session, number, action_id, username, values, list(checks),
-                                 comment.strip() if comment else None, files, coop_slug, expected_step, member_only,
-                                 session_token)
-        except StaleDataError:
-            raise AlreadyDecidedError(
-                f"Kasus {number} baru saja diubah orang lain; muat ulang dan periksa statusnya.") from None
-        except IntegrityError as exc:
-            if "votes" in str(exc.orig).lower() or "uq_votes" in str(exc.orig):
-                raise AlreadyDecidedError("Suara Anda untuk langkah ini sudah tercatat.") from None
-            raise
+        text = comment.strip() if comment else None
+        request = _Request.of(request_id, "act", {
+            "case": number, "action": action_id, "user": username, "values": dict(values),
+            "checks": sorted(checks), "comment": text, "files": _file_digests(files)})
+        for attempt in range(2):
+            try:
+                with self.ctx.db.session() as session:
+                    return self._act(session, number, action_id, username, values, list(checks), text, files,
+                                     coop_slug, expected_step, member_only, session_token, request)
+            except StaleDataError:
+                raise AlreadyDecidedError(
+                    f"Kasus {number} baru saja diubah orang lain; muat ulang dan periksa statusnya.") from None
+            except IntegrityError as exc:
+                if is_request_clash(exc) and attempt == 0:
+                    continue  # a retry of this request committed meanwhile: the next pass returns its result
+                if "votes" in str(exc.orig).lower() or "uq_votes" in str(exc.orig):
+                    raise AlreadyDecidedError("Suara Anda untuk langkah ini sudah tercatat.") from None
+                raise
+        raise AssertionError("unreachable")
 
     def _already_decided(self, case: Case, d: Definition, action_id: str, history: History) -> AlreadyDecidedError:
         last = history.events[-1] if history.events else None
@@ -185,7 +262,8 @@ class CaseCommands:
 
     def _act(self, session: Session, number: str, action_id: str, username: str, raw: Mapping[str, str],
              checks: list[str], comment: str | None, files: Mapping[str, Upload], coop_slug: str | None,
-             expected_step: int | None, member_only: bool, session_token: str | None) -> ActResult:
+             expected_step: int | None, member_only: bool, session_token: str | None,
+             request: _Request | None) -> ActResult:
         ctx = self.ctx
         now = ctx.clock()
         day = now.astimezone(ctx.tz).date()
@@ -196,6 +274,9 @@ class CaseCommands:
         roster = rosters(session, [case.coop_id])[case.coop_id]
         if member_only and not roster.roles_on(person.id, day):
             raise NotFoundError(f"Kasus {number} tidak ditemukan.")
+        claimed = _claim(session, case.coop_id, person.id, request, now)
+        if isinstance(claimed, dict):  # the first request's answer, as it was given
+            return ActResult(**{f.name: claimed[f.name] for f in dataclass_fields(ActResult) if f.name in claimed})
         coop = session.get_one(Cooperative, case.coop_id)
         record = session.get_one(DefinitionRecord, case.definition_id)
         loaded = ctx.pinned(record)
@@ -226,6 +307,8 @@ class CaseCommands:
             raise PermissionDeniedError(first.reason or "Tidak diizinkan.", rule=first.rule or "peran")
         allowed_fields = list(dict.fromkeys(f for c in candidates for f in d.settable_fields(c)))
         new_values = _parse_values(d, raw, settings, allowed_fields, case.data)
+        if problems := request_problems(d, files, comment):  # unknown --attach field, comment that cannot be kept
+            raise ValidationError(problems)
         data = dict(case.data)
         data.update(new_values)
         context = {**{name: data.get(name) for name in d.fields}, "settings": settings}
@@ -295,8 +378,11 @@ class CaseCommands:
                 apply_effects(session, coop, record.workflow_id, case, day, now)
         session.flush()
         target = d.states[decision.state]
-        return ActResult(case.number, action.id, state, decision.state, target.status_label or target.title,
-                         decision.fired, votes, needed, seq, action.display)
+        result = ActResult(case.number, action.id, state, decision.state, target.status_label or target.title,
+                           decision.fired, votes, needed, seq, action.display)
+        if claimed is not None:
+            claimed.case_id, claimed.result = case.id, asdict(result)
+        return result
 
     def _check_attendance(self, session: Session, d: Definition, coop_id: int, case_id: int | None, roster: Roster,
                           data: dict[str, Any], changed: set[str], action: Action | None, day: date,
@@ -396,6 +482,30 @@ class CaseCommands:
                               actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
                               settings=settings, data_rev=case.data_rev, at=now))
         return seq
+
+
+def _claim(session: Session, coop_id: int, person_id: int, request: _Request | None,
+           now: datetime) -> IdempotencyKey | dict[str, Any] | None:
+    """Reserve a request id in this unit of work, or return what the first request with that id did.
+
+    The row is written (flushed) at once: a concurrent retry waits on it and then finds it committed
+    (or finds it gone, when the first was refused and saved nothing). The caller fills in the result.
+    """
+    if request is None:
+        return None
+    row = session.get(IdempotencyKey, (coop_id, request.id))
+    if row is None:
+        row = IdempotencyKey(coop_id=coop_id, request_id=request.id, person_id=person_id, command=request.command,
+                             fingerprint=request.fingerprint, result={}, created_at=now)
+        session.add(row)
+        session.flush()
+        return row
+    if (row.person_id, row.command, row.fingerprint) != (person_id, request.command, request.fingerprint):
+        raise RequestConflictError(
+            f"ID permintaan '{request.id}' sudah dipakai untuk permintaan lain pada "
+            f"{as_utc(row.created_at):%d-%m-%Y %H.%M} UTC; tidak ada yang diubah. "
+            "Pakai ID baru untuk permintaan baru.")
+    return dict(row.result)
 
 
 def _parse_values(d: Definition, raw: Mapping[str, str], settings: Mapping[str, Any], allowed: Sequence[str],

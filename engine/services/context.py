@@ -25,8 +25,9 @@ from engine.adapters.store.models import (
 )
 from engine.domain.definitions.loader import LoadedDefinition, load_definition_text
 from engine.domain.definitions.registry import Registry
+from engine.domain.limits import DEFINITION_TITLE, text_problem
 from engine.domain.policy import History, Roster
-from engine.errors import AuditIntegrityError, DefinitionChangedError, NotFoundError, ValidationError
+from engine.errors import AuditIntegrityError, DefinitionChangedError, FieldProblem, NotFoundError, ValidationError
 from engine.settings import Settings
 
 if TYPE_CHECKING:  # the key (cryptography) loads when a command first signs or verifies
@@ -97,6 +98,9 @@ class Context:
             if record.sha256 != loaded.sha256:
                 raise DefinitionChangedError(d.id, d.version, record.sha256, loaded.sha256)
             return record
+        if problem := text_problem(d.title, max_length=DEFINITION_TITLE):  # both databases must give one answer
+            raise ValidationError([FieldProblem("Judul prosedur", problem, "title")],
+                                  headline=f"Prosedur '{d.id}' tidak dapat dipakai; perbaiki berkasnya:")
         record = DefinitionRecord(workflow_id=d.id, version=d.version, sha256=loaded.sha256, title=d.title,
                                   source=loaded.source, source_path=Path(loaded.path).name,
                                   registered_at=self.clock())
@@ -105,11 +109,14 @@ class Context:
         return record
 
     # -- lookups -------------------------------------------------------------------------
+    # A key no row can hold (a NUL, an unpaired surrogate, longer than any stored code) is simply not
+    # found, without asking the database: PostgreSQL refuses such parameters where SQLite compares them,
+    # and both must answer the same.
 
     @staticmethod
     def coop(session: Session, slug: str) -> Cooperative:
         """The cooperative with this code; NotFoundError otherwise."""
-        coop = session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+        coop = session.scalar(select(Cooperative).where(Cooperative.slug == slug)) if _storable(slug) else None
         if coop is None:
             raise NotFoundError(f"Koperasi '{slug}' tidak ditemukan. Lihat `tatakelola org list`.")
         return coop
@@ -117,10 +124,15 @@ class Context:
     @staticmethod
     def person(session: Session, username: str) -> Person:
         """The person with this user name; NotFoundError otherwise."""
-        person = session.scalar(select(Person).where(Person.username == username))
+        person = session.scalar(select(Person).where(Person.username == username)) if _storable(username) else None
         if person is None:
             raise NotFoundError(f"Pengguna '{username}' tidak ditemukan.")
         return person
+
+    @staticmethod
+    def find_person(session: Session, username: str) -> Person | None:
+        """The person with this user name, or None (also for a name no row could hold)."""
+        return session.scalar(select(Person).where(Person.username == username)) if _storable(username) else None
 
     def find_case(self, session: Session, number: str, coop_slug: str | None, person: Person | None,
                   *, lock: bool) -> Case:
@@ -129,6 +141,8 @@ class Context:
         The case's cooperative and definition record come in the same statement, so reading them
         afterwards (``session.get``) costs no further query.
         """
+        if not _storable(number) or not _storable(coop_slug or ""):
+            raise NotFoundError("Kasus tidak ditemukan.")  # no stored number or code holds such characters
         stmt = (select(Case, Cooperative, DefinitionRecord)
                 .join(Cooperative, Cooperative.id == Case.coop_id)
                 .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id)
@@ -200,3 +214,14 @@ def step_votes(session: Session, cases: Sequence[Case]) -> dict[int, list[Vote]]
             if vote.step_no == steps[vote.case_id]:
                 out[vote.case_id].append(vote)
     return out
+
+
+def _storable(key: str) -> bool:
+    """Whether a lookup key could be stored at all (see the lookups above)."""
+    if len(key) > 255 or "\x00" in key:
+        return False
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -258,17 +258,20 @@ class Services:
 
     def start_case(self, workflow_id: str, coop_slug: str, username: str, *,
                    values: Mapping[str, str] | None = None, files: Mapping[str, Upload] | None = None,
-                   comment: str | None = None) -> CaseView:
-        """Start a case of a workflow; the starter must be able to act on its first step."""
-        number = self.open_case(workflow_id, coop_slug, username, values=values, files=files, comment=comment)
+                   comment: str | None = None, request_id: str | None = None) -> CaseView:
+        """Start a case of a workflow; the starter must be able to act on its first step.
+
+        ``request_id``: a retry with the same id shows the case the first request started."""
+        number = self.open_case(workflow_id, coop_slug, username, values=values, files=files, comment=comment,
+                                request_id=request_id)
         return self.views.show(number, username, coop_slug=coop_slug)
 
     def open_case(self, workflow_id: str, coop_slug: str, username: str, *,
                   values: Mapping[str, str] | None = None, files: Mapping[str, Upload] | None = None,
-                  comment: str | None = None) -> str:
+                  comment: str | None = None, request_id: str | None = None) -> str:
         """``start_case`` without building the page: the new case's number."""
         return self.cases.start(workflow_id, coop_slug, username, values=values or {}, files=files or {},
-                                comment=comment)
+                                comment=comment, request_id=request_id)
 
     def start_choices(self, coop_slug: str, username: str) -> list[StartChoice]:
         """The procedures this person may start in this cooperative today, the most used there first."""
@@ -282,15 +285,15 @@ class Services:
     def act(self, number: str, action_id: str, username: str, *, values: Mapping[str, str] | None = None,
             checks: Sequence[str] = (), comment: str | None = None, files: Mapping[str, Upload] | None = None,
             coop_slug: str | None = None, expected_step: int | None = None, member_only: bool = False,
-            session_token: str | None = None) -> ActResult:
+            session_token: str | None = None, request_id: str | None = None) -> ActResult:
         """Take an action on a case. Raises and changes nothing when anything is not in order.
 
         ``session_token`` (the web): the caller's session must be live and be ``username``'s, else
-        LoginRequiredError.
+        LoginRequiredError. ``request_id``: a retry with the same id returns the first result.
         """
         return self.cases.act(number, action_id, username, values=values or {}, checks=checks, comment=comment,
                               files=files or {}, coop_slug=coop_slug, expected_step=expected_step,
-                              member_only=member_only, session_token=session_token)
+                              member_only=member_only, session_token=session_token, request_id=request_id)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -313,6 +316,10 @@ class Services:
     def attachment(self, slug: str, number: str, sha256: str) -> tuple[str, str, bytes]:
         """(file name, media type, content) of one attachment of a case."""
         return self.views.attachment(slug, number, sha256)
+
+    def attachment_preview(self, slug: str, number: str, sha256: str) -> bytes:
+        """The first page of an attached PDF as a PNG."""
+        return self.views.attachment_preview(slug, number, sha256)
 
     def dinas_overview(self, user: User, year: int | None = None) -> list[DinasRow]:
         """The cooperatives a Dinas officer follows, side by side, each with its trail verified (only the

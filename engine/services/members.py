@@ -25,6 +25,7 @@ from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import Case, Cooperative, Member
 from engine.audit.keys import Signer
 from engine.audit.log import append_entry
+from engine.domain.limits import MEMBER_ADDRESS, MEMBER_NAME, checked_text
 from engine.domain.roles import role_label
 from engine.errors import FieldProblem, PermissionDeniedError, ValidationError
 from engine.services.context import Context, rosters
@@ -56,11 +57,11 @@ class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: MemberNumber
-    name: str = Field(min_length=2, max_length=120)
+    name: Annotated[str, checked_text(MEMBER_NAME)] = Field(min_length=2, max_length=MEMBER_NAME)
     nik: str = Field(pattern=r"^[0-9]{16}$")
     joined: date
     left: date | None = None
-    address: str | None = Field(default=None, max_length=300)
+    address: Annotated[str, checked_text(MEMBER_ADDRESS)] | None = Field(default=None, max_length=MEMBER_ADDRESS)
     simpanan_pokok: int = Field(default=0, ge=0, le=10**12)
 
 #: (workflow, final state) whose arrival changes the register.
@@ -295,7 +296,7 @@ class MemberRegister:
         """
         self.ctx.db.require_schema()
         day = day or self.ctx.today()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
             if include_former:
                 members = list(session.scalars(select(Member).where(
@@ -315,7 +316,7 @@ class MemberRegister:
     def count_on(self, coop_slug: str, day: date) -> int:
         """How many members the cooperative had on ``day`` (what a meeting counts its quorum from)."""
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
             count = session.scalar(select(func.count(Member.id)).where(
                 Member.coop_id == coop.id, Member.joined_on <= day,

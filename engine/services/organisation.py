@@ -6,14 +6,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.adapters.store.models import Cooperative, Person, RoleAssignment
 from engine.audit.log import create_head
-from engine.domain.definitions.loader import located_problems, parse_yaml, plain, position_of
+from engine.domain.definitions.loader import located_problems, parse_yaml, position_of
+from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load
+from engine.domain.limits import CITY, COOP_NAME, KELURAHAN, PERSON_NAME, TERM_NOTE, checked_settings, checked_text
 from engine.domain.roles import ROLES
 from engine.errors import DefinitionError, Problem
 from engine.services.members import MemberIn
@@ -32,7 +34,7 @@ class PersonIn(_Strict):
     """A person in the organisation file."""
 
     username: Username
-    name: str = Field(min_length=2, max_length=200)
+    name: Annotated[str, checked_text(PERSON_NAME)] = Field(min_length=2, max_length=PERSON_NAME)
 
 
 class TermIn(_Strict):
@@ -42,7 +44,7 @@ class TermIn(_Strict):
     role: str
     start: date
     end: date | None = None
-    note: str | None = None
+    note: Annotated[str, checked_text(TERM_NOTE)] | None = None
 
     @field_validator("role")
     @classmethod
@@ -56,10 +58,10 @@ class CooperativeIn(_Strict):
     """A cooperative with its AD/ART settings and its organs."""
 
     slug: Slug
-    name: str = Field(min_length=3, max_length=200)
-    city: str | None = None
-    kelurahan: str | None = None
-    settings: dict[str, Any] | None = Field(
+    name: Annotated[str, checked_text(COOP_NAME)] = Field(min_length=3, max_length=COOP_NAME)
+    city: Annotated[str, checked_text(CITY)] | None = None
+    kelurahan: Annotated[str, checked_text(KELURAHAN)] | None = None
+    settings: Annotated[dict[str, Any], checked_settings()] | None = Field(
         default=None, description="AD/ART settings; when absent, an existing cooperative keeps its settings.")
     roles: list[TermIn] = Field(default_factory=list)
     members: list[MemberIn] = Field(default_factory=list, description="Buku Daftar Anggota (optional).")
@@ -70,6 +72,22 @@ class OrgFile(_Strict):
 
     people: list[PersonIn] = Field(default_factory=list)
     cooperatives: list[CooperativeIn] = Field(default_factory=list)
+    _source: tuple[str, str] = PrivateAttr(default=("", ""))
+    _tree: list[Any] = PrivateAttr(default_factory=list)
+
+    def problem(self, message: str, *loc: str | int) -> Problem:
+        """A problem located in the file this was loaded from (1:1 when built in code).
+
+        The round-trip tree that knows positions is parsed on the first problem only: it is the slow
+        (pure Python) parser, and a file without problems never needs it.
+        """
+        path, text = self._source
+        if not text:
+            return Problem(path or "(organisasi)", 1, 1, message)
+        if not self._tree:
+            self._tree.append(parse_yaml(text, path))
+        line, col = position_of(self._tree[0], loc)
+        return Problem(path, line, col, message)
 
 
 class ImportSummary(BaseModel):
@@ -88,32 +106,75 @@ class ImportSummary(BaseModel):
 def load_org(path: Path) -> OrgFile:
     """Parse and validate an organisation file; problems as ``file:line:col``."""
     name = str(path)
+    text = read_yaml_text(path)
+    data = safe_load(text, name)  # tags, depth, alias expansion, numbers checked before anything is built
+    if not isinstance(data, dict):
+        raise DefinitionError([Problem(name, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError([Problem(name, 1, 1, f"tidak dapat dibaca: {exc}")]) from None
-    tree = parse_yaml(text, name)
-    try:
-        org = OrgFile.model_validate(plain(tree))
+        org = OrgFile.model_validate(_text_keys(data))
     except PydanticValidationError as exc:
+        tree = parse_yaml(text, name)
         raise DefinitionError(located_problems(tree, exc, name)) from None
+    org._source = (name, text)
     known = {p.username for p in org.people}
-    problems = []
+    problems = _duplicates(org)
     for ci, coop in enumerate(org.cooperatives):
         for ti, term in enumerate(coop.roles):
             if term.person not in known:
-                line, col = position_of(tree, ["cooperatives", ci, "roles", ti, "person"])
-                problems.append(Problem(name, line, col, f"orang '{term.person}' tidak ada di daftar people"))
+                problems.append(org.problem(f"orang '{term.person}' tidak ada di daftar people",
+                                            "cooperatives", ci, "roles", ti, "person"))
             if term.end is not None and term.end < term.start:
-                line, col = position_of(tree, ["cooperatives", ci, "roles", ti, "end"])
-                problems.append(Problem(name, line, col, "akhir masa jabatan sebelum awalnya"))
-        problems += _seat_problems(tree, name, ci, coop)
+                problems.append(org.problem("akhir masa jabatan sebelum awalnya",
+                                            "cooperatives", ci, "roles", ti, "end"))
+        problems += _seat_problems(org, ci, coop)
     if problems:
         raise DefinitionError(problems)
     return org
 
 
-def _seat_problems(tree: Any, name: str, index: int, coop: CooperativeIn) -> list[Problem]:
+def _duplicates(org: OrgFile) -> list[Problem]:
+    """The same person, cooperative or term twice: refused, never "the last one wins"."""
+    out: list[Problem] = []
+
+    def line_of(*loc: str | int) -> int:
+        return org.problem("", *loc).line
+
+    people: dict[str, int] = {}
+    for pi, person in enumerate(org.people):
+        if person.username in people:
+            first = line_of("people", people[person.username], "username")
+            out.append(org.problem(f"nama pengguna '{person.username}' ganda (sudah ada di baris {first})",
+                                   "people", pi, "username"))
+        people.setdefault(person.username, pi)
+    coops: dict[str, int] = {}
+    for ci, coop in enumerate(org.cooperatives):
+        if coop.slug in coops:
+            first = line_of("cooperatives", coops[coop.slug], "slug")
+            out.append(org.problem(f"koperasi '{coop.slug}' ganda (sudah ada di baris {first})",
+                                   "cooperatives", ci, "slug"))
+        coops.setdefault(coop.slug, ci)
+        terms: dict[tuple[str, str, date], int] = {}
+        for ti, term in enumerate(coop.roles):
+            key = (term.person, term.role, term.start)
+            if key in terms:
+                first = line_of("cooperatives", ci, "roles", terms[key], "start")
+                out.append(org.problem(f"masa jabatan ganda: {term.person} sebagai {ROLES[term.role].label} mulai "
+                                       f"{term.start.isoformat()} (sudah ada di baris {first})",
+                                       "cooperatives", ci, "roles", ti, "start"))
+            terms.setdefault(key, ti)
+    return out
+
+
+def _text_keys(value: Any) -> Any:
+    """Mapping keys as text, as the round-trip parser gives them (``1: x`` is the key ``"1"``)."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
+
+
+def _seat_problems(org: OrgFile, index: int, coop: CooperativeIn) -> list[Problem]:
     """Single-seat roles (ketua, bendahara ...) may not be held by two people at once."""
     out = []
     far = date.max
@@ -125,15 +186,62 @@ def _seat_problems(tree: Any, name: str, index: int, coop: CooperativeIn) -> lis
                        if other.role == term.role and other.person != term.person
                        and other.start <= (term.end or far) and term.start <= (other.end or far)}
         if len(overlapping) + 1 > seats:
-            line, col = position_of(tree, ["cooperatives", index, "roles", ti, "start"])
-            out.append(Problem(name, line, col,
-                               f"{ROLES[term.role].label} hanya {seats} kursi, tetapi masa jabatan {term.person} "
-                               f"bertumpang tindih dengan {', '.join(sorted(overlapping))}"))
+            out.append(org.problem(f"{ROLES[term.role].label} hanya {seats} kursi, tetapi masa jabatan {term.person} "
+                                   f"bertumpang tindih dengan {', '.join(sorted(overlapping))}",
+                                   "cooperatives", index, "roles", ti, "start"))
+    return out
+
+
+def _period(start: date, end: date | None) -> str:
+    return f"{start.isoformat()} s.d. {end.isoformat()}" if end else f"sejak {start.isoformat()}, tanpa tanggal akhir"
+
+
+def _stored_seat_problems(session: Session, org: OrgFile) -> list[Problem]:
+    """The file's terms against the terms already stored: a second file may not seat two ketua at once.
+
+    A stored term the file repeats (same person, role and start) counts as the file gives it (its end may
+    change); the database refuses the same overlap too (migration 0008), this names both holders and where.
+    """
+    out: list[Problem] = []
+    far = date.max
+    for ci, coop_in in enumerate(org.cooperatives):
+        seated = {t.role for t in coop_in.roles if ROLES[t.role].max_seats is not None}
+        if not seated:
+            continue
+        rows = session.execute(
+            select(Person.username, RoleAssignment.role, RoleAssignment.starts_on, RoleAssignment.ends_on)
+            .join(Person, Person.id == RoleAssignment.person_id)
+            .join(Cooperative, Cooperative.id == RoleAssignment.coop_id)
+            .where(Cooperative.slug == coop_in.slug, RoleAssignment.role.in_(sorted(seated)))).all()
+        in_file = {(t.person, t.role, t.start) for t in coop_in.roles}
+        stored = [r for r in rows if (r.username, r.role, r.starts_on) not in in_file]
+        for ti, term in enumerate(coop_in.roles):
+            seats = ROLES[term.role].max_seats
+            if seats is None:
+                continue
+            clash = [r for r in stored if r.role == term.role and r.username != term.person
+                     and r.starts_on <= (term.end or far) and term.start <= (r.ends_on or far)]
+            in_file_overlap = {o.person for o in coop_in.roles if o.role == term.role and o.person != term.person
+                               and o.start <= (term.end or far) and term.start <= (o.end or far)}
+            if clash and len({r.username for r in clash} | in_file_overlap) + 1 > seats:
+                label = ROLES[term.role].label
+                others = "; ".join(f"{r.username} ({_period(r.starts_on, r.ends_on)})" for r in clash)
+                out.append(org.problem(
+                    f"{label} hanya {seats} kursi, tetapi masa jabatan {term.person} ({_period(term.start, term.end)}) "
+                    f"bertumpang tindih dengan {label} yang sudah tercatat: {others}. Tidak ada yang disimpan; "
+                    "cantumkan masa jabatan lama itu di berkas ini dengan tanggal akhir (end) sebelum "
+                    f"{term.start.isoformat()}", "cooperatives", ci, "roles", ti, "start"))
     return out
 
 
 def apply_org(session: Session, org: OrgFile, now: datetime) -> ImportSummary:
-    """Upsert everything in the file (idempotent: a second import changes nothing)."""
+    """Upsert everything in the file (idempotent: a second import changes nothing).
+
+    Refused before anything is written when a term would overlap a stored term of a single-seat role.
+    """
+    problems = _stored_seat_problems(session, org)
+    if problems:
+        raise DefinitionError(problems)
     summary = ImportSummary()
     people: dict[str, Person] = {}
     for item in org.people:

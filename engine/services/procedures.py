@@ -56,7 +56,7 @@ class Procedures:
         coop_settings: dict[str, Any] = {}
         coop_name: str | None = None
         if coop_slug and d.settings_used:
-            with self.ctx.db.session() as session:
+            with self.ctx.db.reader() as session:
                 coop = self.ctx.coop(session, coop_slug)
                 coop_settings, coop_name = dict(coop.settings), coop.name
         layout = continuous_layout(d, resolved_settings(d, coop_settings))

@@ -8,9 +8,9 @@ expired session answers 401.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from engine.web.rendering import AUDITORS
@@ -30,6 +30,11 @@ from engine.web.security import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["api"])
+
+#: The client's id for a start or an action: a retry with the same key returns the first result.
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="ID permintaan (mis. UUID); permintaan yang diulang dengan kunci yang sama "
+                                         "mendapat hasil pertama, bukan kasus kedua atau 409 'sudah diputuskan'.")]
 
 
 class LoginIn(BaseModel):
@@ -115,12 +120,12 @@ def api_procedures(request: Request) -> list[dict[str, Any]]:
 
 
 @router.post("/koperasi/{slug}/kasus", status_code=201, summary="Mulai kasus")
-def api_start(request: Request, slug: str, body: StartIn) -> dict[str, Any]:
+def api_start(request: Request, slug: str, body: StartIn, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     user = current_user(request)
     require_member(user, slug)
     _csrf(request)
     view = services_of(request).start_case(body.workflow, slug, user.username, values=body.values,
-                                           comment=body.comment)
+                                           comment=body.comment, request_id=idempotency_key)
     return dict(_jsonable(view))
 
 
@@ -133,12 +138,13 @@ def api_case(request: Request, slug: str, prefix: str, year: str, seq: str) -> d
 
 
 @router.post("/koperasi/{slug}/kasus/{prefix}/{year}/{seq}/aksi", summary="Ambil aksi")
-def api_act(request: Request, slug: str, prefix: str, year: str, seq: str, body: ActIn) -> dict[str, Any]:
+def api_act(request: Request, slug: str, prefix: str, year: str, seq: str, body: ActIn,
+            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     _csrf(request)
     result = services_of(request).act(f"{prefix}/{year}/{seq}", body.action, signed_in_username(request),
                                       values=body.values, checks=body.checks, comment=body.comment, coop_slug=slug,
                                       expected_step=body.expected_step, member_only=True,
-                                      session_token=session_token(request))
+                                      session_token=session_token(request), request_id=idempotency_key)
     return dict(_jsonable(result))
 
 

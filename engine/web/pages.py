@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from engine.errors import (
     FieldProblem,
@@ -47,6 +48,19 @@ from engine.web.security import (
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+
+
+def _new_request_id() -> str:
+    """A fresh id for one rendered decision form (its hidden ``permintaan``): sent twice, it decides once."""
+    return str(uuid.uuid4())
+
+
+def _request_id(form: FormData, suffix: str = "") -> str | None:
+    """The form's ``permintaan`` (None when absent); ``suffix`` names a second command the same form runs."""
+    value = form.get("permintaan")
+    if not isinstance(value, str) or not value:
+        return None
+    return f"{value[:56]}{suffix}" if suffix else value[:80]
 
 
 # -- login, account, language ----------------------------------------------------------------
@@ -166,7 +180,7 @@ def _render_start(request: Request, user: User, slug: str, form: StartForm, erro
     general = [str(p) for p in errors if p.name not in names]
     return page(request, "start.html", user, status=status, form=form, slug=slug, inputs=form.inputs,
                 field_errors=field_errors, general=general, typed=typed, headline=headline, checks=form.checks,
-                ticked=ticked or set(), comment=comment)
+                ticked=ticked or set(), comment=comment, request_id=_new_request_id)
 
 
 @router.post("/k/{slug}/mulai")
@@ -198,7 +212,7 @@ async def start_case(request: Request, slug: str) -> Response:
                    if str(k).startswith("a.") and isinstance(v, UploadFile) and v.filename}
         number = await run_in_threadpool(
             services.open_case, workflow, slug, user.username, values=typed, files=uploads,
-            comment=None if submitting and start.submit else comment or None)
+            comment=None if submitting and start.submit else comment or None, request_id=_request_id(form))
     except ValidationError as exc:
         return _render_start(request, user, slug, start, errors=exc.problems, typed=typed, headline=exc.headline,
                              status=exc.http_status, comment=comment, ticked=ticked)
@@ -209,7 +223,7 @@ async def start_case(request: Request, slug: str) -> Response:
         result = await run_in_threadpool(
             services.act, number, start.submit, user.username, values={}, checks=sorted(ticked),
             comment=comment or None, files={}, coop_slug=slug, expected_step=0, member_only=True,
-            session_token=session_token(request))
+            session_token=session_token(request), request_id=_request_id(form, ":ajukan"))
     except (NotFoundError, LoginRequiredError):
         raise
     except ValidationError as exc:
@@ -271,7 +285,7 @@ def _render_case(request: Request, user: User, slug: str, view: CaseView, errors
                 issued=view.issued, decided=view.decided, field_errors=field_errors, general=general, typed=typed,
                 headline=headline, checks=[(c, labels.get(c, c)) for c in checks], ticked=ticked or set(),
                 comment=comment, files=view.files, message=None, url=case_url(slug, view.summary.number),
-                quote=quote, confirm=asked, auditor=user.holds(slug, *AUDITORS))
+                quote=quote, confirm=asked, auditor=user.holds(slug, *AUDITORS), request_id=_new_request_id)
 
 
 def _refused(request: Request, slug: str, number: str, errors: list[FieldProblem], typed: dict[str, str],
@@ -323,7 +337,7 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
         result = await run_in_threadpool(
             services.act, number, action, username, values=typed, checks=sorted(ticked), comment=comment or None,
             files=uploads, coop_slug=slug, expected_step=expected, member_only=True,
-            session_token=session_token(request))
+            session_token=session_token(request), request_id=_request_id(form))
     except (NotFoundError, LoginRequiredError):
         raise
     except ValidationError as exc:
@@ -348,6 +362,14 @@ def attachment(request: Request, slug: str, prefix: str, year: str, seq: str, sh
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
+@router.get("/k/{slug}/kasus/{prefix}/{year}/{seq}/lampiran/{sha256}/pratinjau.png")
+def attachment_preview(request: Request, slug: str, prefix: str, year: str, seq: str, sha256: str) -> Response:
+    user = current_user(request)
+    require_member(user, slug)
+    picture = services_of(request).attachment_preview(slug, f"{prefix}/{year}/{seq}", sha256)
+    return Response(picture, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
 # -- procedures -----------------------------------------------------------------------------
 
 
@@ -357,7 +379,9 @@ def procedure(request: Request, workflow: str) -> Response:
     # Conditions quote the AD/ART values of the reader's (first) cooperative, as the SOP PDF link does.
     slug = user.memberships[0].slug if user.memberships else None
     view = services_of(request).procedures.view(workflow, slug)
-    return page(request, "procedure.html", user, view=view, loaded=view.loaded, d=view.definition, coop=slug)
+    watcher = any(m.roles & set(AUDITORS) for m in user.memberships)  # pengawas and Dinas see the pinned hash
+    return page(request, "procedure.html", user, view=view, loaded=view.loaded, d=view.definition, coop=slug,
+                auditor=watcher)
 
 
 # -- pengawas: trail, checkpoint, bundle, findings ------------------------------------------

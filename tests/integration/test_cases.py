@@ -201,7 +201,8 @@ def test_the_proposer_cannot_vote_for_their_own_proposal(services: Services, fil
 
 def test_an_earlier_decider_cannot_approve_at_a_later_level(services: Services, files, tmp_path: Path) -> None:
     org = tmp_path / "org.yaml"
-    org.write_text("people: [{username: heru, name: Heru Wibowo}]\ncooperatives:\n"
+    org.write_text("people: [{username: heru, name: Heru Wibowo}, {username: bambang, name: Bambang Sutrisno}]\n"
+                   "cooperatives:\n"
                    "  - slug: kkmp-sentanan\n    name: Koperasi Kelurahan Merah Putih Sentanan\n"
                    "    city: Kota Mojokerto\n    kelurahan: Sentanan\n"
                    "    settings: {batas_manajer: 500000, batas_ketua: 5000000, kuorum_pengawas: 2,"
@@ -209,12 +210,13 @@ def test_an_earlier_decider_cannot_approve_at_a_later_level(services: Services, 
                    " pos_rapb: [Pembelian barang dagangan sembako, Biaya operasional gerai, Biaya rapat dan RAT,"
                    " Honorarium pengurus dan pengawas, Alat tulis kantor, Transportasi dan distribusi,"
                    " Pemeliharaan sarana]}\n"
-                   "    roles: [{person: heru, role: ketua, start: 2026-11-01}]\n", encoding="utf-8")
-    services.import_org(org)  # heru is now both pengawas and (acting) ketua
+                   "    roles: [{person: bambang, role: ketua, start: 2025-07-01, end: 2026-10-31},"
+                   " {person: heru, role: ketua, start: 2026-11-01}]\n", encoding="utf-8")
+    services.import_org(org)  # bambang's term ends: heru is now both pengawas and (acting) ketua
     number = submitted_kas(services, 9_000_000, files("n.pdf"))
     services.act(number, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
     services.act(number, "setujui", "heru")
-    with pytest.raises(PermissionDeniedError, match="sudah memutuskan pada langkah 'setujui'"):
+    with pytest.raises(PermissionDeniedError, match="sudah memutuskan pada langkah \u201cSetujui dan teruskan ke pengawas\u201d"):
         services.act(number, "setujui_pengawas", "heru")
 
 
@@ -294,7 +296,9 @@ def test_attachments_are_kept_with_their_sha256(services: Services, files) -> No
     path = files("nota.pdf", b"%PDF-1.4 nota asli")
     number = start_kas(services, 100_000, path)
     value = next(v for n, _, v in services.show(number, None).fields if n == "nota")
-    assert hashlib.sha256(path.read_bytes()).hexdigest()[:16] in value
+    assert value == "nota.pdf (di bawah 1 KB)"  # as people read it: the name and the size, no hash
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert services.attachment(COOP, number, sha) == ("nota.pdf", "application/pdf", path.read_bytes())
 
 
 def test_tasks_list_what_waits_on_a_person(services: Services, files) -> None:
@@ -362,7 +366,7 @@ def test_a_voter_cannot_both_approve_and_reject_in_one_step(services: Services, 
     number = view.summary.number
     services.act(number, "ajukan", "rina", checks=["undangan_terkirim", "daftar_hadir"])
     services.act(number, "setujui", "bambang")
-    with pytest.raises(PermissionDeniedError, match="sudah memberikan suara \\('setujui'\\)"):
+    with pytest.raises(PermissionDeniedError, match="sudah memberikan suara \\(\u201cSetujui usulan\u201d\\)"):
         services.act(number, "tolak", "bambang", comment="Berubah pikiran")
 
 

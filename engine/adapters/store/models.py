@@ -472,3 +472,32 @@ class WorkPlanItem(Base):
 
 
 __all__ += ["DOCUMENT_APPEND_ONLY_TABLES", "Budget", "BudgetLine", "IssuedDocument", "WorkPlanItem"]
+
+
+# -- idempotent commands and one-seat roles (migration 0008) ---------------------------------
+
+#: Roles only one person may hold on any day. Migration 0008 enforces it in the database (an exclusion
+#: constraint over the term's daterange on PostgreSQL, triggers on SQLite) with its own frozen copy of
+#: this list; tests hold the two equal to the roles with ``max_seats == 1``.
+ONE_SEAT_CONSTRAINT = "ex_role_assignments_one_seat"
+
+
+class IdempotencyKey(Base):
+    """A client's request id for a start or an action, saved in the unit of work of the decision it made.
+
+    A retry with the same id (same cooperative) gets ``result`` back instead of a second case or a false
+    "already decided"; the same id with other content (``fingerprint``) is refused.
+    """
+
+    __tablename__ = "idempotency_keys"
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    command: Mapped[str] = mapped_column(String(8))  # start | act
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+__all__ += ["ONE_SEAT_CONSTRAINT", "IdempotencyKey"]

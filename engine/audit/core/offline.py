@@ -19,7 +19,19 @@ from engine.audit.core.note import Checkpoint, NoteError, parse_verifier_key, ve
 
 # --- end engine imports ---
 
-__all__ = ["BundleProblem", "describe", "main", "verify_bundle"]
+__all__ = ["RESTORE_KIND", "BundleProblem", "declaration_problem", "declared_root", "describe", "main",
+           "verify_bundle"]
+
+RESTORE_KIND = "restore"
+"""``kind`` of the entry written when a database is restored from a backup: it declares the fork.
+
+Its body holds ``restored_size`` N (the log size of the backup, so the entry itself is #N+1),
+``published_size`` M and ``published_root`` (the log as it stood before the restore), ``prefix``
+(whether entries 1..N of the backup were entries 1..N of that log), the RFC 6962
+``consistency_proof`` from N to M and, when not too many, ``lost_leaves``: the leaf hashes of
+entries N+1..M. With them a checkpoint signed before the restore, of any size up to M, is
+proven to be an older state of this log (entries 1..N kept, N+1..size missing), not a rewrite.
+"""
 
 
 class BundleProblem(Exception):
@@ -79,6 +91,7 @@ def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, An
     tree = CompactRange()
     leaves: list[bytes] = []
     roots: dict[int, bytes] = {}
+    restores: list[tuple[int, dict[str, Any], CompactRange]] = []  # restore declarations: (seq, body, log before)
     for number, line in enumerate(_read_lines(directory / "entries.jsonl"), start=1):
         where = f"catatan #{number}"
         try:
@@ -105,6 +118,12 @@ def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, An
                 raise BundleProblem(f"{where}: revisi data #{body.get('data_rev')} tidak ada di bundel")
             if hashlib.sha256(data.encode("utf-8")).hexdigest() != body.get("data_sha256"):
                 raise BundleProblem(f"{where}: revisi data #{body.get('data_rev')} berubah")
+        if body.get("kind") == RESTORE_KIND:
+            prefix = CompactRange.from_list(tree.size, tree.to_list())
+            problem = declaration_problem(prefix, body)
+            if problem:
+                raise BundleProblem(f"{where}: {problem}")
+            restores.append((number, body, prefix))
         leaf = leaf_hash(line.encode("utf-8"))
         leaves.append(leaf)
         tree.append(leaf)
@@ -131,12 +150,11 @@ def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, An
                                "root": (roots[len(leaves)] if leaves else EMPTY_ROOT).hex(), "checkpoints": len(notes)}
     if since is not None:
         old = _check_note(since, key_name, public_key, origin, "checkpoint lama (--since)")
-        if old.size > len(leaves):
-            raise BundleProblem(f"checkpoint lama mencakup {old.size} catatan, bundel hanya {len(leaves)}: "
-                                "log dipotong sejak pemeriksaan terakhir")
         if not old.size and old.root != EMPTY_ROOT:
             raise BundleProblem("checkpoint lama ukuran 0 memuat akar yang bukan akar log kosong")
-        if old.size:
+        if old.size > len(leaves) or (old.size and roots[old.size] != old.root):
+            summary["restored"] = _explained_by_restore(restores, old.size, old.root, len(leaves))
+        elif old.size:
             proof = consistency_proof(leaves, old.size)
             if not verify_consistency(old.size, len(leaves), old.root, roots[len(leaves)], proof):
                 raise BundleProblem(f"log tidak konsisten dengan checkpoint lama ukuran {old.size}: "
@@ -146,12 +164,107 @@ def _verify(directory: Path, since: str | None, key: str | None) -> dict[str, An
     return summary
 
 
+def _explained_by_restore(restores: list[tuple[int, dict[str, Any], CompactRange]], size: int, root: bytes,
+                          length: int) -> dict[str, int]:
+    """The restore declaration proving that a checkpoint this log does not contain is an older state of it."""
+    for seq, body, prefix in restores:
+        if declared_root(prefix, body, size) == root:
+            return {"entry": seq, "restored_size": prefix.size, "published_size": int(body["published_size"])}
+    covered = any(body.get("prefix") is True and prefix.size < size <= body["published_size"]
+                  for _, body, prefix in restores)
+    if size > length and not covered:
+        raise BundleProblem(f"salinan lama atau log dipotong sejak pemeriksaan terakhir: catatan #{length + 1}.."
+                            f"#{size} dari checkpoint lama tidak ada di bundel, dan tidak ada catatan pemulihan yang "
+                            f"membuktikan bahwa #1..#{length} sama dengan yang ditandatangani pada ukuran {size}")
+    raise BundleProblem(f"log tidak konsisten dengan checkpoint lama ukuran {size}: "
+                        "riwayat sebelum pemeriksaan terakhir telah diubah"
+                        + (" (berbeda dari riwayat yang dinyatakan pada pemulihan)" if covered else ""))
+
+
 def describe(summary: dict[str, Any]) -> str:
     """The one line both verifiers print after "UTUH:" (verify.py and ``tatakelola audit verify-export``)."""
     size = summary["size"]
     entries = f"{size} catatan" if size else "0 catatan (log masih kosong)"
     extra = f"; konsisten dengan checkpoint lama ukuran {summary['since']}" if "since" in summary else ""
+    restored = summary.get("restored")
+    if restored:
+        n, since = restored["restored_size"], summary["since"]
+        extra = (f"; checkpoint lama ukuran {since} adalah salinan lama log ini: #1..#{n} sama, "
+                 f"#{n + 1}..#{since} tidak ada karena dipulihkan ke ukuran {n} setelah ukuran "
+                 f"{restored['published_size']} pernah diterbitkan (dinyatakan di catatan #{restored['entry']})")
     return f"{summary['coop']}: {entries}, {summary['checkpoints']} checkpoint sah, akar {summary['root']}{extra}"
+
+
+def _hashes(value: Any) -> list[bytes] | None:
+    if not isinstance(value, list):
+        return None
+    try:
+        out = [bytes.fromhex(item) for item in value]
+    except (TypeError, ValueError):
+        return None
+    return out if all(len(h) == 32 for h in out) else None
+
+
+def _declared_history(prefix: CompactRange, body: dict[str, Any]) -> tuple[int, int, bytes, list[bytes] | None]:
+    """(N, M, root M, lost leaf hashes) of a restore declaration whose fields are well formed; ValueError if not."""
+    n, m = body.get("restored_size"), body.get("published_size")
+    if not isinstance(n, int) or not isinstance(m, int) or isinstance(n, bool) or isinstance(m, bool):
+        raise ValueError("ukuran pada catatan pemulihan tidak sah")
+    if n != prefix.size:
+        raise ValueError(f"catatan pemulihan menyebut ukuran {n}, padahal log sebelum catatan itu {prefix.size}")
+    try:
+        published = bytes.fromhex(str(body.get("published_root")))
+    except ValueError:
+        raise ValueError("akar yang pernah diterbitkan pada catatan pemulihan tidak sah") from None
+    if len(published) != 32:
+        raise ValueError("akar yang pernah diterbitkan pada catatan pemulihan tidak sah")
+    lost = _hashes(body.get("lost_leaves")) if "lost_leaves" in body else None
+    if lost is not None and len(lost) != m - n:
+        raise ValueError("jumlah hash catatan yang hilang pada catatan pemulihan tidak sesuai")
+    return n, m, published, lost
+
+
+def declaration_problem(prefix: CompactRange, body: dict[str, Any]) -> str | None:
+    """What is wrong with a restore declaration, given the compact range of the log before it (None: sound).
+
+    A declaration of a true prefix must prove it: the consistency proof from N to M, or the lost leaf
+    hashes, must lead from the log's root at N to the published root M. One that says it is no prefix
+    (``prefix`` false) proves nothing and claims nothing.
+    """
+    try:
+        n, m, published, lost = _declared_history(prefix, body)
+    except ValueError as exc:
+        return str(exc)
+    if body.get("prefix") is not True:
+        return None
+    if lost is not None:
+        full = CompactRange.from_list(prefix.size, prefix.to_list())
+        for leaf in lost:
+            full.append(leaf)
+        if full.root() != published:
+            return f"hash catatan #{n + 1}..#{m} yang hilang tidak menghasilkan akar yang pernah diterbitkan"
+    proof = _hashes(body.get("consistency_proof"))
+    if m > n and (proof is None or not verify_consistency(n, m, prefix.root(), published, proof)):
+        return f"bukti konsistensi ukuran {n} ke {m} pada catatan pemulihan tidak sah"
+    return None
+
+
+def declared_root(prefix: CompactRange, body: dict[str, Any], size: int) -> bytes | None:
+    """The root at ``size`` (N < size <= M) of the log that stood before the restore, as the declaration
+    proves it from ``prefix`` (the log's first N leaves); None when it proves nothing for that size."""
+    if declaration_problem(prefix, body) is not None or body.get("prefix") is not True:
+        return None
+    n, m, published, lost = _declared_history(prefix, body)
+    if not n < size <= m:
+        return None
+    if size == m:
+        return published
+    if lost is None:
+        return None
+    tree = CompactRange.from_list(prefix.size, prefix.to_list())
+    for leaf in lost[:size - n]:
+        tree.append(leaf)
+    return tree.root()
 
 
 def _check_note(note: str, key_name: str, public_key: Any, origin: str | None, what: str) -> Checkpoint:

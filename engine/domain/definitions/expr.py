@@ -15,11 +15,34 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.domain.definitions.bounds import guard_size_problem
 from engine.errors import GuardError
 
 __all__ = ["GuardError", "GuardNames", "compile_guard", "guard_names", "parse_guard"]
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+#: Largest exponent and repeat count a guard may compute (``jumlah ** jumlah`` or ``"x" * jumlah``
+#: would otherwise run for hours or fill the memory on a large amount).
+_MAX_EXPONENT = 64
+_MAX_REPEAT = 10_000
+
+
+class _GuardEnvironment(SandboxedEnvironment):
+    """The sandbox, with powers and repetitions bounded."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
+            raise SecurityError(f"pangkat {right} terlalu besar (maks. {_MAX_EXPONENT})")
+        if operator == "*":
+            sized = isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple)
+            count = right if isinstance(right, int) else left
+            if sized and isinstance(count, int) and count > _MAX_REPEAT:
+                raise SecurityError(f"pengulangan {count} kali terlalu besar (maks. {_MAX_REPEAT})")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENV = _GuardEnvironment(undefined=StrictUndefined, autoescape=False)
 _CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
 
 
@@ -33,7 +56,10 @@ class GuardNames:
 
 
 def parse_guard(expression: str) -> nodes.Expr:
-    """The guard's expression tree (Jinja2 nodes); GuardError when malformed."""
+    """The guard's expression tree (Jinja2 nodes); GuardError when malformed or too large to parse safely."""
+    too_large = guard_size_problem(expression)
+    if too_large:
+        raise GuardError(too_large)
     try:
         parser_src = _ENV.parse("{{ (" + expression + ") }}")
     except TemplateSyntaxError as exc:

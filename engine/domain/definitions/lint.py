@@ -108,7 +108,10 @@ def _lint_action(
         if other not in action_ids:
             p(f"not_by menyebut aksi '{other}' yang tidak ada", "not_by", i)
 
-    if action.when is not None:
+    if action.when is not None and not action.when.strip():
+        p("syarat (when) kosong: hapus kuncinya, atau tulis ekspresinya (mis. jumlah > settings.batas_ketua)",
+          "when")
+    elif action.when is not None:
         try:
             names = guard_names(action.when)
         except GuardError as exc:
@@ -256,8 +259,70 @@ def _lint_graph(loaded: LoadedDefinition) -> list[Problem]:
         if not state.final and not edges[state_id]:
             out.append(loaded.problem(f"status '{state_id}' bukan status akhir tetapi tidak punya "
                                       "aksi keluar (buntu)", "states", state_id))
+    finishing = _reaching(edges, {s for s, state in d.states.items() if state.final})
+    for state_id in d.states:
+        if state_id in reachable and edges[state_id] and state_id not in finishing:
+            out.append(loaded.problem(f"status '{state_id}' adalah perangkap: dari sana tidak ada jalan ke "
+                                      "status akhir mana pun (kasus akan berputar tanpa selesai)",
+                                      "states", state_id))
+    out += _lint_same_seat_approval(loaded, edges)
     out += _lint_solo_path(loaded)
     return out
+
+
+def _reaching(edges: dict[str, set[str]], targets: set[str]) -> set[str]:
+    """Every state from which one of ``targets`` can be reached (the targets included)."""
+    incoming: dict[str, set[str]] = {s: set() for s in edges}
+    for src, dests in edges.items():
+        for dest in dests:
+            incoming[dest].add(src)
+    found = set(targets)
+    queue = deque(targets)
+    while queue:
+        for prev in incoming.get(queue.popleft(), ()):
+            if prev not in found:
+                found.add(prev)
+                queue.append(prev)
+    return found
+
+
+def _lint_same_seat_approval(loaded: LoadedDefinition, edges: dict[str, set[str]]) -> list[Problem]:
+    """An approval only one person can give, after that same person verified: nobody else may approve it.
+
+    The engine bars everyone who decided earlier in a case from approving it (pemisahan tugas), so such a
+    step can never be taken; without that rule one person would check and approve their own verification.
+    """
+    d = loaded.as_written
+    out: list[Problem] = []
+    for index, approve in enumerate(d.actions):
+        if approve.kind != "approve" or approve.quorum is not None or len(set(approve.roles)) != 1:
+            continue
+        role = approve.roles[0]
+        if role not in ROLES or ROLES[role].max_seats != 1:
+            continue
+        for verify in d.actions:
+            if verify.kind != "verify" or set(verify.roles) != {role} or verify.to not in edges:
+                continue
+            after = _reachable_from(edges, verify.to)
+            if after & set(approve.from_):
+                out.append(loaded.problem(
+                    f"aksi '{approve.id}': hanya {ROLES[role].label} (satu kursi) yang dapat menyetujui, padahal "
+                    f"{ROLES[role].label} sudah memverifikasi lewat aksi '{verify.id}': orang yang sama akan "
+                    "memeriksa dan menyetujui (pemisahan tugas), sehingga persetujuan ini tidak dapat diberikan; "
+                    "tetapkan peran lain untuk salah satunya", "actions", index, "roles"))
+                break
+    return out
+
+
+def _reachable_from(edges: dict[str, set[str]], start: str) -> set[str]:
+    found = {start}
+    queue = deque([start])
+    while queue:
+        for nxt in edges[queue.popleft()]:
+            if nxt not in found:
+                found.add(nxt)
+                queue.append(nxt)
+    return found
 
 
 def _needs_another_person(action: Action, taken: frozenset[str], starts: set[str]) -> bool:

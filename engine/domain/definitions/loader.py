@@ -11,11 +11,10 @@ from typing import Any
 
 import rfc8785
 from pydantic import ValidationError as PydanticValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from engine.domain.definitions.model import Definition, with_draft_cancel
+from engine.domain.definitions.safe_yaml import position_tree, read_yaml_text, safe_load
 from engine.errors import DefinitionError, Problem
 
 __all__ = [
@@ -29,7 +28,8 @@ __all__ = [
     "position_of",
 ]
 
-_MAX_BYTES = 1_000_000
+#: Most problems reported for one file: a file with 100,000 wrong entries gets a readable answer at once.
+_MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,8 @@ def _message(error: Any) -> str:
         return f"format tidak sah (pola {pattern}); pakai huruf kecil, angka dan garis bawah"
     if kind in ("greater_than_equal", "greater_than"):
         return f"harus {'≥' if kind.endswith('equal') else '>'} {error['ctx'].get('ge', error['ctx'].get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"harus {'≤' if kind.endswith('equal') else '<'} {error['ctx'].get('le', error['ctx'].get('lt'))}"
     if kind in ("value_error", "assertion_error"):
         return str(error.get("ctx", {}).get("error", error["msg"]))
     return _MESSAGES.get(kind, str(error["msg"]))
@@ -155,8 +157,6 @@ def load_definition_text(text: str, path: str) -> LoadedDefinition:
 
 @lru_cache(maxsize=512)
 def _load_cached(text: str, path: str) -> LoadedDefinition:
-    if len(text.encode()) > _MAX_BYTES:
-        raise DefinitionError([Problem(path, 1, 1, "berkas terlalu besar (maks. 1 MB)")])
     data = _fast_load(text, path)
     try:
         definition = Definition.model_validate(data)
@@ -166,27 +166,18 @@ def _load_cached(text: str, path: str) -> LoadedDefinition:
 
 
 def _fast_load(text: str, path: str) -> dict[str, Any]:
-    """Plain data through the C-accelerated safe loader (same YAML 1.2 rules, duplicate keys refused)."""
-    try:
-        data = YAML(typ="safe").load(text)
-    except YAMLError:
-        parse_yaml(text, path)  # the round-trip parser reports the exact position
-        raise
+    """Plain data through the C-accelerated safe loader (same YAML 1.2 rules, duplicate keys refused), after
+    the checks of tags, depth, aliases and numbers, before any Python object is built."""
+    data = safe_load(text, path)
     if not isinstance(data, dict):
         raise DefinitionError([Problem(path, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
     return {str(k): v for k, v in data.items()}
 
 
 def parse_yaml(text: str, path: str) -> CommentedMap:
-    """Parse YAML keeping positions; a top-level mapping is required."""
-    try:
-        tree = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise DefinitionError([Problem(path, line, col, f"YAML tidak sah: {exc.problem or exc.context}")]) from None
-    except YAMLError as exc:
-        raise DefinitionError([Problem(path, 1, 1, f"YAML tidak sah: {exc}")]) from None
+    """The YAML's mappings and lists with their positions (for locating problems); a top-level mapping
+    is required. The text must have passed :func:`~engine.domain.definitions.safe_yaml.check_yaml`."""
+    tree = position_tree(text, path)
     if not isinstance(tree, CommentedMap):
         raise DefinitionError([Problem(path, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
     return tree
@@ -195,12 +186,18 @@ def parse_yaml(text: str, path: str) -> CommentedMap:
 def located_problems(tree: Any, exc: PydanticValidationError, path: str) -> list[Problem]:
     """Turn pydantic errors into ``file:line:col`` problems pointing into the YAML."""
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    for error in errors[:_MAX_PROBLEMS]:
         clean = _trim_loc(tree, [p for p in error["loc"] if isinstance(p, str | int)])
         line, col = position_of(tree, clean)
         where = _loc_text(clean)
         problems.append(Problem(path, line, col, f"{where}: {_message(error)}" if where else _message(error)))
-    return _dedupe(problems)
+    problems = _dedupe(problems)
+    if len(errors) > _MAX_PROBLEMS:
+        last = problems[-1]
+        problems.append(Problem(path, last.line, last.col, f"… dan {len(errors) - _MAX_PROBLEMS} masalah lain "
+                                                            f"(hanya {_MAX_PROBLEMS} pertama yang ditampilkan)"))
+    return problems
 
 
 def _trim_loc(tree: Any, loc: list[str | int]) -> list[str | int]:
@@ -238,12 +235,4 @@ def plain(node: Any) -> Any:
 
 def load_definition(path: Path) -> LoadedDefinition:
     """Read and validate one workflow file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DefinitionError([Problem(str(path), 1, 1, f"tidak dapat dibaca: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DefinitionError([Problem(str(path), 1, 1, f"bukan UTF-8 (bita ke-{exc.start})")]) from None
-    return load_definition_text(text, str(path))
+    return load_definition_text(read_yaml_text(path), str(path))

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from engine.domain.definitions.bounds import MAX_DEADLINE, MAX_DEADLINE_DAYS, MAX_VERSION, guard_size_problem
+
 __all__ = [
     "CANCELLED_STATE",
     "CANCEL_ACTION",
@@ -166,7 +168,7 @@ _DEADLINE_RE = re.compile(r"^\s*(\d{1,3})\s+(hari kerja|hari|jam)\s*$")
 class Deadline(_Strict):
     """A service level for a step: an amount of hours, days or working days."""
 
-    amount: int = Field(ge=1)
+    amount: int = Field(ge=1, le=MAX_DEADLINE["jam"])
     unit: Literal["jam", "hari", "hari kerja"]
 
     @model_validator(mode="before")
@@ -179,6 +181,11 @@ class Deadline(_Strict):
                     "tenggat harus berbentuk 'N jam', 'N hari' atau 'N hari kerja'"
                 )
             return {"amount": int(match.group(1)), "unit": match.group(2)}
+        if isinstance(value, dict):
+            amount, unit = value.get("amount"), value.get("unit")
+            if isinstance(amount, int) and isinstance(unit, str) and amount > MAX_DEADLINE.get(unit, amount):
+                raise ValueError(f"tenggat terlalu lama: {amount} {unit} (maks. {MAX_DEADLINE[unit]} {unit}, "
+                                 f"yaitu {MAX_DEADLINE_DAYS // 365} tahun)")
         return value
 
     def __str__(self) -> str:
@@ -294,6 +301,14 @@ class Action(_Strict):
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("when")
+    @classmethod
+    def _guard_size(cls, value: str | None) -> str | None:
+        problem = None if value is None else guard_size_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @property
     def display(self) -> str:
         """Label shown to people."""
@@ -304,7 +319,7 @@ class Definition(_Strict):
     """One procedure (SOP/SOM or business process)."""
 
     id: Identifier
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     title: str = Field(min_length=3)
     category: Literal["kelembagaan", "usaha", "keuangan", "pengawasan"]
     number_prefix: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,7}$")] = Field(

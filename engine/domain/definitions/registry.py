@@ -53,7 +53,8 @@ class Registry:
             except DefinitionError as exc:
                 problems += exc.problems
         if problems:
-            raise DefinitionError(problems)
+            raise DefinitionError(problems, headline="Prosedur tidak dapat dimuat (periksa dengan "
+                                                     "`tatakelola workflows check`):")
         return cls(loaded)
 
     @classmethod

@@ -329,7 +329,7 @@ def _check_database(db: Database, data: bytes, manifest: dict[str, Any],
         result.bad("Basis data belum disiapkan atau versinya lama; tidak dapat dicocokkan.")
         return
     digest = hashlib.sha256(data).hexdigest()
-    with db.session() as session:
+    with db.reader() as session:
         _check_certificate(session, signature, result)
         issued = session.scalars(select(IssuedDocument).where(IssuedDocument.sha256 == digest)
                                  .order_by(IssuedDocument.id).limit(1)).first()

@@ -1,0 +1,1 @@
+"""Reliability suite: bad input, faults, crashes, races, backup and restore (issue 16)."""
