@@ -36,3 +36,10 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+
+
+def tiny_pdf(text: str = "NOTA No. 118 — Toko Maju — Rp 360.000") -> bytes:
+    """A real one-page PDF with a line of text (drawn by WeasyPrint, as the documents are)."""
+    from weasyprint import HTML
+
+    return bytes(HTML(string=f"<h1 style='font-size:28pt'>{text}</h1>").write_pdf())

@@ -1,8 +1,13 @@
-"""The approval trail: canonical entries, RFC 6962 Merkle log, signed checkpoints, verification."""
+"""The approval trail: canonical entries, RFC 6962 Merkle log, signed checkpoints, verification.
 
-from engine.audit.keys import Signer, create_key_file, load_signer
-from engine.audit.log import append_entry, checkpoint_now, log_origin
-from engine.audit.verify import Finding, VerifyReport, verify_log
+The names below load on first use (PEP 562), so that importing one light module of this package
+(``engine.audit.budget`` for a case page) does not load the signing keys' cryptography.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __all__ = [
     "Finding",
@@ -15,3 +20,15 @@ __all__ = [
     "log_origin",
     "verify_log",
 ]
+
+_HOME = {
+    "Signer": "keys", "create_key_file": "keys", "load_signer": "keys",
+    "append_entry": "log", "checkpoint_now": "log", "log_origin": "log",
+    "Finding": "verify", "VerifyReport": "verify", "verify_log": "verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'engine.audit' has no attribute {name!r}")
+    return getattr(import_module(f"engine.audit.{_HOME[name]}"), name)

@@ -157,6 +157,14 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
     return count
 
 
+def _action_label(definition: Definition, event: EventFacts) -> str:
+    """What people call the action an event took ("Verifikasi"), not its id; the variant taken from the
+    event's state when an id has several."""
+    named = [a for a in definition.actions if a.id == event.action and a.label]
+    taken = [a for a in named if event.from_state in a.from_ and a.to == event.to_state] or named
+    return taken[0].label if taken and taken[0].label else event.action
+
+
 def excluded_by_segregation(definition: Definition, action: Action, case: CaseFacts,
                             history: History) -> dict[int, str]:
     """Person id -> why they may not take this action (segregation of duties)."""
@@ -166,7 +174,8 @@ def excluded_by_segregation(definition: Definition, action: Action, case: CaseFa
         if event.kind == "submit":
             out[person_id] = f"Anda yang mengajukan kasus ini, jadi tidak dapat '{action.display}' sendiri."
         else:
-            out[person_id] = (f"Anda sudah mengambil langkah '{event.action}' pada kasus ini, "
+            taken = _action_label(definition, event)
+            out[person_id] = (f"Anda sudah mengambil langkah \u201c{taken}\u201d pada kasus ini, "
                               f"jadi tidak dapat '{action.display}'.")
     if action.kind == "approve":
         for event in history.events:
@@ -174,7 +183,8 @@ def excluded_by_segregation(definition: Definition, action: Action, case: CaseFa
                 if event.kind == "submit":
                     why = "Anda yang mengajukan, jadi tidak dapat menyetujui sendiri."
                 else:
-                    why = f"Anda sudah memutuskan pada langkah '{event.action}', jadi tidak dapat menyetujui lagi."
+                    why = (f"Anda sudah memutuskan pada langkah \u201c{_action_label(definition, event)}\u201d, "
+                           "jadi tidak dapat menyetujui lagi.")
                 out.setdefault(event.actor_id, why)
         out.setdefault(case.created_by, "Anda yang membuat pengajuan ini, jadi tidak dapat menyetujuinya sendiri.")
     starts = {a.id for a in definition.actions_from(definition.initial_state) if a.kind == "submit"}
@@ -216,7 +226,10 @@ def who_may(
         return Eligibility(False, reason="Anda tidak tercatat hadir pada rapat ini, jadi tidak dapat memberi suara.",
                            rule="kehadiran")
     if action.quorum is not None and person_id in voted:
-        return Eligibility(False, reason=f"Anda sudah memberikan suara ('{voted[person_id]}') pada langkah ini.",
+        chosen = voted[person_id]
+        label = next((a.label for a in definition.actions if a.id == chosen and a.label and case.state in a.from_),
+                     next((a.label for a in definition.actions if a.id == chosen and a.label), chosen))
+        return Eligibility(False, reason=f"Anda sudah memberikan suara (\u201c{label}\u201d) pada langkah ini.",
                            rule="kuorum")
     return Eligibility(True, role=roles[0])
 

@@ -154,8 +154,8 @@ def save_budget(session: Session, coop: Cooperative, data: BudgetData, *, source
         if not revision_open:
             raise ValidationError(
                 [], headline=(f"RAPB {year} sudah disahkan (kasus {budget.case_number}) dan terkunci. Perubahan "
-                              "diajukan sebagai revisi: mulai kasus rk_rapb jenis 'Revisi' untuk tahun itu, lalu "
-                              "impor ulang."))
+                              "diajukan sebagai revisi: mulai prosedur Penyusunan dan Pengesahan Rencana Kerja "
+                              "dan RAPB dengan jenis 'Revisi' untuk tahun itu, lalu unggah ulang."))
         budget = Budget(coop_id=coop.id, year=year, revision=budget.revision + 1, status="draf", created_at=now,
                         updated_at=now)
         session.add(budget)

@@ -8,8 +8,10 @@ from typing import Any, NamedTuple
 
 from engine.domain.definitions.model import FieldDef
 from engine.domain.roles import role_label
+from engine.domain.values import human_size
 
 __all__ = [
+    "FOLLOWUP_WORKFLOW",
     "ActResult",
     "ActionOption",
     "AttachmentView",
@@ -104,15 +106,6 @@ class FormInput:
     people: list[tuple[str, str]] = field(default_factory=list)  # attendance: (member number / user name, label)
 
 
-def human_size(size: int) -> str:
-    """A file size as people read it: "830 bita", "201 KB", "1,4 MB"."""
-    if size < 1024:
-        return f"{size} bita"
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
-
-
 class AttachmentView(NamedTuple):
     """A file attached to a case."""
 
@@ -131,6 +124,11 @@ class AttachmentView(NamedTuple):
     def is_image(self) -> bool:
         """A photo a page may show inline (JPEG or PNG)."""
         return self.media_type in ("image/jpeg", "image/png")
+
+    @property
+    def is_pdf(self) -> bool:
+        """A PDF whose first page a page may show as a picture."""
+        return self.media_type == "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -237,6 +235,10 @@ class User:
         return any("dinas" in m.roles for m in self.memberships)
 
 
+#: The procedure that follows up an audit finding: its open cases are the cooperative's open findings.
+FOLLOWUP_WORKFLOW = "tindak_lanjut_temuan"
+
+
 @dataclass(frozen=True)
 class DinasRow:
     """One cooperative on the Dinas overview."""
@@ -249,6 +251,17 @@ class DinasRow:
     overdue: int
     trail_ok: bool
     trail_size: int
+    #: Open follow-ups of audit findings (cases of ``tindak_lanjut_temuan`` not yet closed).
+    findings: int = 0
+    #: When the cooperative's trail last grew (None: nothing recorded yet).
+    last_activity: datetime | None = None
+
+    @property
+    def attention(self) -> tuple[bool, int, int, float]:
+        """Sort key, most in need of attention first: a broken trail, then overdue steps, then open
+        findings, then the cooperative that has been quiet longest."""
+        quiet = self.last_activity.timestamp() if self.last_activity else float("-inf")
+        return (self.trail_ok, -self.overdue, -self.findings, quiet)
 
 
 @dataclass(frozen=True)

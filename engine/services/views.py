@@ -19,6 +19,7 @@ from engine.adapters.attachments import read_attachment
 from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import (
     Attachment,
+    AuditEntry,
     Case,
     CaseEvent,
     Cooperative,
@@ -38,6 +39,7 @@ from engine.domain.values import format_rupiah, format_value, resolved_settings
 from engine.errors import GuardError, NotFoundError, PermissionDeniedError
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import (
+    FOLLOWUP_WORKFLOW,
     ActionOption,
     AttachmentView,
     CaseSummary,
@@ -231,7 +233,7 @@ class CaseViews:
         """Parse every procedure version the database holds and build its machine, once per process
         (a web worker does this before serving, so no page waits while another parses YAML); how many."""
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             records = list(session.scalars(select(DefinitionRecord)))
         for record in records:
             machine_for(self.ctx.pinned(record))
@@ -253,7 +255,7 @@ class CaseViews:
     def show(self, number: str, username: str | None, *, coop_slug: str | None = None) -> CaseView:
         """A case as ``username`` sees it (or as an observer when None), with everything its page shows."""
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             person = self.ctx.person(session, username) if username else None
             case = self.ctx.find_case(session, number, coop_slug, person, lock=False)
             facts = self._facts(session, [case])
@@ -427,14 +429,55 @@ class CaseViews:
                     view.facts.append(FactView(name, spec.label, attached.filename, attached))
                     continue
             view.facts.append(FactView(name, spec.label, format_value(spec, value)))
+            if name == "pos_rapb" and isinstance(value, str) and "jumlah" in d.fields:
+                remaining = self._budget_left(session, facts.coops[case.coop_id], case, value,
+                                              facts.records[case.definition_id].workflow_id)
+                if remaining is not None:
+                    view.facts.append(FactView("sisa_anggaran", "Sisa anggaran pos", remaining))
         view.issued = [IssuedView(d.number, d.title, as_utc(d.issued_at), d.pages, d.sha256)
                        for d in session.scalars(select(IssuedDocument).where(
                            IssuedDocument.coop_id == case.coop_id, IssuedDocument.subject == case.number)
                            .order_by(IssuedDocument.issued_at))]
 
+    def _budget_left(self, session: Session, coop: Cooperative, case: Case, pos: str, workflow_id: str
+                     ) -> str | None:
+        """What is left on a RAPB line this year, before and after this request, in words; None without a RAPB.
+
+        Spent is what the year's other requests on the same line paid (closed, not rejected or cancelled),
+        as the pengawas' RAPB finding counts it.
+        """
+        from engine.audit.budget import approved_budget
+
+        year = as_utc(case.created_at).astimezone(self.ctx.tz).year
+        budget = approved_budget(session, coop, year)
+        if budget is None:
+            return None
+        if pos not in budget:
+            return f"pos ini tidak ada di RAPB {year}"
+        spending = select(DefinitionRecord.id).where(DefinitionRecord.workflow_id == workflow_id)  # every version
+        start = datetime(year, 1, 1, tzinfo=self.ctx.tz).astimezone(UTC)
+        end = datetime(year + 1, 1, 1, tzinfo=self.ctx.tz).astimezone(UTC)
+        spent = 0
+        for data in session.scalars(
+                select(Case.data).where(
+                    Case.coop_id == coop.id, Case.definition_id.in_(spending), Case.id != case.id,
+                    Case.closed_at.is_not(None), Case.closed_at >= start, Case.closed_at < end,
+                    Case.state.not_in(("ditolak", "dibatalkan")))):
+            amount = data.get("jumlah")
+            if data.get("pos_rapb") == pos and isinstance(amount, int):
+                spent += amount
+        left = budget[pos] - spent
+        text = f"{format_rupiah(left)} dari {format_rupiah(budget[pos])} (RAPB {year})"
+        amount = case.data.get("jumlah")
+        if isinstance(amount, int) and case.closed_at is None:
+            after = left - amount
+            text += (f"; setelah pengeluaran ini {format_rupiah(after)}" if after >= 0
+                     else f"; pengeluaran ini MELEBIHI sisa sebesar {format_rupiah(-after)}")
+        return text
+
     def attachment(self, slug: str, number: str, sha256: str) -> tuple[str, str, bytes]:
         """(file name, media type, content) of one attachment of a case in this cooperative."""
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             row = session.scalars(
                 select(Attachment).join(Case, Case.id == Attachment.case_id)
                 .join(Cooperative, Cooperative.id == Case.coop_id)
@@ -443,12 +486,22 @@ class CaseViews:
                 raise NotFoundError("Lampiran tidak ditemukan.")
             return row.filename, row.media_type, read_attachment(row)
 
+    def attachment_preview(self, slug: str, number: str, sha256: str) -> bytes:
+        """The first page of an attached PDF as a PNG (the step page shows it above the buttons)."""
+        from engine.adapters.preview import first_page_png
+
+        _name, media_type, content = self.attachment(slug, number, sha256)
+        picture = first_page_png(sha256, content) if media_type == "application/pdf" else None
+        if picture is None:
+            raise NotFoundError("Pratinjau lampiran ini tidak tersedia; unduh berkasnya.")
+        return picture
+
     # -- many cases ------------------------------------------------------------------------
 
     def list_cases(self, coop_slug: str | None = None, *, open_only: bool = False) -> list[CaseSummary]:
         """Cases, newest first."""
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             stmt = (select(Case, Cooperative, DefinitionRecord).join(Cooperative, Cooperative.id == Case.coop_id)
                     .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id))
             if coop_slug:
@@ -467,7 +520,7 @@ class CaseViews:
         action there), so only its state is read.
         """
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             person = self.ctx.person(session, username)
             day = self.ctx.today()
             coop_ids = set(session.scalars(select(RoleAssignment.coop_id)
@@ -502,7 +555,7 @@ class CaseViews:
 
     def user(self, user_id: int) -> User | None:
         """The signed-in person with the cooperatives they serve today (None when unknown)."""
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             return self.user_in(session, user_id)
 
     def user_in(self, session: Session, user_id: int) -> User | None:
@@ -541,11 +594,12 @@ class CaseViews:
         if not slugs:
             return []
         now = self.ctx.clock()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             coops = {c.id: c for c in session.scalars(select(Cooperative).where(Cooperative.slug.in_(slugs)))}
             records = {r.id: r for r in session.scalars(select(DefinitionRecord))}
             open_cases: dict[int, int] = dict.fromkeys(coops, 0)
             overdue: dict[int, int] = dict.fromkeys(coops, 0)
+            findings: dict[int, int] = dict.fromkeys(coops, 0)
             groups = session.execute(
                 select(Case.coop_id, Case.definition_id, Case.state, func.count(), func.min(Case.state_since),
                        func.max(Case.state_since))
@@ -556,6 +610,8 @@ class CaseViews:
                 if state is None or state.final:
                     continue
                 open_cases[coop_id] += count
+                if records[definition_id].workflow_id == FOLLOWUP_WORKFLOW:
+                    findings[coop_id] += count
                 if state.deadline is not None:
                     overdue[coop_id] += self._overdue(session, (coop_id, definition_id, state_id), count,
                                                       as_utc(oldest), as_utc(newest), state.deadline, now)
@@ -566,6 +622,12 @@ class CaseViews:
                 .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id)
                 .where(Case.coop_id.in_(coops), DefinitionRecord.workflow_id.in_(("rk_rapb", "rat")),
                        Case.created_at >= since)).all()
+            # The newest entry of each trail, found by the (coop_id, seq) primary key: no scan.
+            newest_seq = (select(AuditEntry.coop_id, func.max(AuditEntry.seq).label("seq"))
+                          .where(AuditEntry.coop_id.in_(coops)).group_by(AuditEntry.coop_id).subquery())
+            last_activity = {coop_id: as_utc(at) for coop_id, at in session.execute(
+                select(AuditEntry.coop_id, AuditEntry.created_at).join(
+                    newest_seq, (AuditEntry.coop_id == newest_seq.c.coop_id) & (AuditEntry.seq == newest_seq.c.seq)))}
         latest: dict[tuple[int, str], tuple[datetime, str, str, int]] = {}
         for coop_id, number, state_id, created, workflow, definition_id in plans:
             key = (coop_id, workflow)
@@ -576,8 +638,8 @@ class CaseViews:
             ok, size = trail[coop.slug]
             out.append(DinasRow(coop.slug, coop.name, self._latest_state(latest.get((coop.id, "rk_rapb")), records),
                                 self._latest_state(latest.get((coop.id, "rat")), records), open_cases[coop.id],
-                                overdue[coop.id], ok, size))
-        return out
+                                overdue[coop.id], ok, size, findings[coop.id], last_activity.get(coop.id)))
+        return sorted(out, key=lambda row: row.attention)
 
     def _overdue(self, session: Session, group: tuple[int, int, str], count: int, oldest: datetime,
                  newest: datetime, deadline: Deadline, now: datetime) -> int:
@@ -624,7 +686,7 @@ class CaseViews:
         """The procedures this person may start in this cooperative today (they hold a role of its
         first step), the most used there first: one query for the roles, one for the counts."""
         self.ctx.db.require_schema()
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
             person = self.ctx.person(session, username)
             held = rosters(session, [coop.id])[coop.id].roles_on(person.id, self.ctx.today())
@@ -649,7 +711,7 @@ class CaseViews:
         """
         self.ctx.db.require_schema()
         d = self.ctx.registry.get(workflow_id).definition
-        with self.ctx.db.session() as session:
+        with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
             person = self.ctx.person(session, username)
             day = self.ctx.today()

@@ -6,9 +6,10 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -23,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
-from engine.domain.values import format_date_id, format_rupiah
+from engine.domain.values import format_date_id, format_rupiah, human_size
 from engine.errors import (
     LoginRequiredError,
     PayloadTooLargeError,
@@ -32,7 +33,6 @@ from engine.errors import (
     http_status_for,
 )
 from engine.services import Services, User
-from engine.services.dto import human_size
 from engine.settings import Settings
 from engine.web.i18n import LANGUAGES, translator
 from engine.web.security import csrf_token, current_user
@@ -81,7 +81,8 @@ _STATUS_MESSAGES = {
     422: "Alamat atau isian tidak sah. Kembali ke halaman sebelumnya dan periksa isiannya.",
     429: "Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.",
 }
-_UNEXPECTED = "Terjadi kesalahan tak terduga. Tidak ada perubahan yang disimpan."
+_UNEXPECTED = ("Terjadi kesalahan tak terduga. Buka lagi halaman kasus atau dokumen untuk melihat apa yang sudah "
+               "tersimpan sebelum mengulang.")
 
 
 def _status_message(status: int) -> str:
@@ -100,6 +101,27 @@ def _user_or_none(request: Request) -> User | None:
         return None
 
 
+#: How the Dokumen page names a RAPB revision's state.
+_BUDGET_STATUS = {"draf": "draf, belum disahkan", "disahkan": "disahkan Rapat Anggota"}
+
+
+def _local_time(moment: object, tz: ZoneInfo) -> str:
+    """One way to write a moment on every page: "10 Desember 2026, 14.05 WIB"."""
+    if not isinstance(moment, datetime):
+        return ""
+    local = moment.astimezone(tz)
+    return f"{format_date_id(local.date())}, {local:%H.%M} WIB"
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    """How long ago, as people say it: "3 hari yang lalu" (Babel's Indonesian)."""
+    from babel.dates import format_timedelta
+
+    if now - moment < timedelta(minutes=1):
+        return "baru saja"
+    return str(format_timedelta(moment - now, locale="id", add_direction=True, threshold=1.5))
+
+
 def _terbilang(amount: int) -> str:
     return f"{num2words(amount, lang='id')} rupiah"
 
@@ -115,8 +137,9 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals.update(rupiah=format_rupiah, tanggal=format_date_id, terbilang=_terbilang,
                                  human_size=human_size)
-    templates.env.filters["wib"] = lambda moment: (
-        moment.astimezone(services.tz).strftime("%d-%m-%Y %H.%M") + " WIB" if isinstance(moment, datetime) else "")
+    templates.env.globals["status_word"] = lambda status: _BUDGET_STATUS.get(status, status)
+    templates.env.globals["ago"] = lambda moment: _ago(moment, services.clock())
+    templates.env.filters["wib"] = lambda moment: _local_time(moment, services.tz)
     app.state.templates = templates
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages (with their inline SVG) and CSS travel compressed
     app.add_middleware(SessionMiddleware, secret_key=cookie_secret(settings, secret_key),

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from engine.errors import FieldProblem, NotFoundError, TatakelolaError, ValidationError
 from engine.services import User
+from engine.services.dto import Membership
 from engine.web.rendering import AUDITORS, PLANNERS, page, read_form, read_workbook_upload
 from engine.web.security import current_user, require_member, require_role, services_of
 
@@ -108,14 +109,22 @@ def minutes_pdf(request: Request, slug: str, prefix: str, year: str, seq: str) -
     return _pdf(_documents(request).minutes(f"{prefix}/{year}/{seq}", slug))
 
 
+def _page_context(request: Request, member: Membership, year: int) -> dict[str, Any]:
+    """What the Dokumen page shows besides the upload result: the year's stored RAPB/RK, if any."""
+    services = services_of(request)
+    return {"member": member, "year": year, "today": services.today(),
+            "auditor": bool(member.roles & set(AUDITORS)), "planner": bool(member.roles & set(PLANNERS)),
+            "limit_mb": f"{services.settings.max_workbook_mb:g}".replace(".", ","),
+            "summary": _documents(request).budget_summary(member.slug, year),
+            "result": None, "problems": [], "headline": None}
+
+
 @router.get("/k/{slug}/dokumen", response_class=HTMLResponse)
-def documents_page(request: Request, slug: str) -> Response:
+def documents_page(request: Request, slug: str, tahun: str | None = None) -> Response:
     user = current_user(request)
     member = require_member(user, slug)
-    services = services_of(request)
-    return page(request, "documents.html", user, member=member, year=services.today().year + 1,
-                today=services.today(), auditor=bool(member.roles & set(AUDITORS)),
-                planner=bool(member.roles & set(PLANNERS)), result=None, problems=[], headline=None)
+    year = _year(tahun, services_of(request).today().year + 1)
+    return page(request, "documents.html", user, **_page_context(request, member, year))
 
 
 def _no_budget(request: Request, user: User, slug: str, year: int) -> Response:
@@ -169,22 +178,24 @@ async def budget_upload(request: Request, slug: str) -> Response:
     member = require_role(user, slug, *PLANNERS)
     form = await read_form(request)
     services = services_of(request)
-    context: dict[str, Any] = {"member": member, "today": services.today(), "auditor": bool(
-        member.roles & set(AUDITORS)), "planner": True, "result": None, "problems": [], "headline": None}
+    year = services.today().year + 1
+    result: BudgetImport | None = None
+    problems: list[FieldProblem] = []
+    headline: str | None = None
+    status = 200
     try:
-        year = _year(str(form.get("tahun", "")), services.today().year + 1)
-        context["year"] = year
+        year = _year(str(form.get("tahun", "")), year)
         filename, content = await read_workbook_upload(form, services.settings.max_workbook_mb)
         # Reading the workbook and writing the budget run in a worker thread: never on the event loop.
-        context["result"] = await run_in_threadpool(_import_budget, _documents(request), slug, year, filename,
-                                                    content, user.username)
+        result = await run_in_threadpool(_import_budget, _documents(request), slug, year, filename, content,
+                                         user.username)
     except ValidationError as exc:
-        context.update(problems=[f"{p.label}: {p.message}" for p in exc.problems], headline=exc.headline)
-        return page(request, "documents.html", user, status=exc.http_status, **context)
+        problems, headline, status = list(exc.problems), exc.headline, exc.http_status
     except TatakelolaError as exc:
-        context.update(headline=exc.message)
-        return page(request, "documents.html", user, status=exc.http_status, **context)
-    return page(request, "documents.html", user, **context)
+        headline, status = exc.message, exc.http_status
+    context = await run_in_threadpool(_page_context, request, member, year)
+    context.update(result=result, problems=problems, headline=headline)
+    return page(request, "documents.html", user, status=status, **context)
 
 
 @router.get("/k/{slug}/laporan-pengawas.pdf")

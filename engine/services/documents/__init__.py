@@ -32,7 +32,7 @@ from engine.domain.budget import (
     distribute,
     shu_shares,
 )
-from engine.services.documents.service import BudgetImport, DocumentService
+from engine.services.documents.service import BudgetImport, BudgetSection, BudgetSummary, DocumentService
 from engine.services.documents.verify import Check, PdfVerification, verify_pdf
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "SECTIONS",
     "BudgetData",
     "BudgetImport",
+    "BudgetSection",
+    "BudgetSummary",
     "BudgetView",
     "Check",
     "DefinitionEvidence",

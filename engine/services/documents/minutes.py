@@ -38,6 +38,7 @@ from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
 from engine.domain.policy import Roster
 from engine.domain.roles import ROLES, role_label
+from engine.domain.values import human_size
 from engine.errors import GuardError, ValidationError
 from engine.services.context import rosters
 from engine.services.meetings import eligible_on, recorded_on
@@ -192,7 +193,7 @@ def _field_rows(d: Definition, data: dict[str, Any]) -> tuple[list[FieldRow], li
             rows.append(FieldRow(spec.label, tanggal(str(value))))
         elif spec.type == "attachment" and isinstance(value, dict):
             files.append(FieldRow(spec.label, str(value.get("name", "berkas")),
-                                  f"{value.get('size', '?')} bita, SHA-256 {value.get('sha256', '')}"))
+                                  f"{_size(value.get('size'))}, SHA-256 {value.get('sha256', '')}"))
         else:
             rows.append(FieldRow(spec.label, str(value)))
     return rows, files
@@ -360,3 +361,7 @@ def _attendance(session: Session, case: Case, d: Definition, events: Sequence[Ca
                                   [_row(roster, a, spec.of, day) for a in present],
                                   [_row(roster, a, spec.of, day) for a in absent], abstaining, unknown))
     return out
+
+
+def _size(size: object) -> str:
+    return human_size(size) if isinstance(size, int) else "ukuran tidak tercatat"

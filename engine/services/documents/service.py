@@ -31,7 +31,7 @@ from engine.adapters.store.models import (
 )
 from engine.audit.findings import find
 from engine.audit.keys import Signer as KeySigner
-from engine.domain.budget import SECTIONS, BudgetData, budget_view
+from engine.domain.budget import SECTIONS, BudgetData, Line, PlanItem, budget_view
 from engine.domain.roles import role_label
 from engine.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from engine.services.budgets import (
@@ -53,7 +53,7 @@ from engine.services.documents.register import record_issue
 from engine.services.documents.sop import midnight, sop_date, sop_number, sop_view, sort_key
 from engine.services.documents.verify import PdfVerification, verify_pdf
 
-__all__ = ["BudgetImport", "DocumentService"]
+__all__ = ["BudgetImport", "BudgetSection", "BudgetSummary", "DocumentService"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,34 @@ class BudgetImport:
     lines: dict[str, int]
     plan_items: int
     changed: bool
+
+
+@dataclass(frozen=True)
+class BudgetSection:
+    """One RAPB section as the Dokumen page lists it: its lines and its total plan."""
+
+    code: str
+    title: str
+    lines: tuple[Line, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """The stored RAPB/RK of one year, as the Dokumen page shows it after an upload."""
+
+    year: int
+    revision: int
+    status: str
+    updated_at: datetime
+    source_name: str | None
+    sections: tuple[BudgetSection, ...]
+    plan: tuple[PlanItem, ...]
+
+    @property
+    def line_count(self) -> int:
+        """How many RAPB lines."""
+        return sum(len(section.lines) for section in self.sections)
 
 
 class DocumentService:
@@ -327,6 +355,21 @@ class DocumentService:
             counts = {code: len(data.section(code)) for code in SECTIONS}
             return BudgetImport(coop.slug, year, budget.revision, budget.status, counts, len(data.plan),
                                 previous != data)
+
+    def budget_summary(self, coop_slug: str, year: int) -> BudgetSummary | None:
+        """The RAPB lines and RK activities stored for a year (latest revision); None before any upload."""
+        self._db.require_schema()
+        with self._db.reader() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            try:
+                budget, data = load_budget(session, coop, year)
+            except NotFoundError:
+                return None
+            sections = tuple(
+                BudgetSection(code, title, tuple(lines), sum(line.rencana or 0 for line in lines))
+                for code, title in SECTIONS.items() if (lines := data.section(code)))
+            return BudgetSummary(year, budget.revision, budget.status, as_utc(budget.updated_at),
+                                 budget.source_name, sections, data.plan)
 
     def export_budget(self, coop_slug: str, year: int, *, example: bool = False) -> bytes:
         """The year's RAPB/RK as an XLSX workbook in the import layout (or the shipped example)."""
