@@ -43,3 +43,20 @@ def tiny_pdf(text: str = "NOTA No. 118 — Toko Maju — Rp 360.000") -> bytes:
     from weasyprint import HTML
 
     return bytes(HTML(string=f"<h1 style='font-size:28pt'>{text}</h1>").write_pdf())
+
+
+def sentanan_org(tmp_path: Path, extra_settings: str = "", roles: str = "") -> Path:
+    """Sentanan's organisation file with its usual settings, plus ``extra_settings`` (", key: value") and
+    ``roles`` (a YAML flow list's items), for a test that changes one thing."""
+    path = tmp_path / "org-update.yaml"
+    path.write_text(
+        "people: [{username: sri, name: Sri Handayani}]\ncooperatives:\n"
+        "  - slug: kkmp-sentanan\n    name: Koperasi Kelurahan Merah Putih Sentanan\n"
+        "    city: Kota Mojokerto\n    kelurahan: Sentanan\n"
+        "    settings: {batas_manajer: 500000, batas_ketua: 5000000, kuorum_pengawas: 2,"
+        " kuorum_keputusan_pengurus: 3, simpanan_pokok: 100000, kelurahan: Sentanan,"
+        " pos_rapb: [Pembelian barang dagangan sembako, Biaya operasional gerai, Biaya rapat dan RAT,"
+        " Honorarium pengurus dan pengawas, Alat tulis kantor, Transportasi dan distribusi,"
+        f" Pemeliharaan sarana]{extra_settings}}}\n" + (f"    roles: [{roles}]\n" if roles else ""),
+        encoding="utf-8")
+    return path

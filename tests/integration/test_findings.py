@@ -15,6 +15,7 @@ from engine.services import Services
 from engine.services.cases import _revision
 from engine.settings import Settings
 from tests.helpers import COOP, KAS_DRAFT_CHECKS, KAS_PAY_CHECKS, KAS_VERIFY_CHECKS, start_kas, submitted_kas
+from tests.helpers import sentanan_org as org
 
 
 def plant(services: Services, number: str, action: str, kind: str, actor: str, role: str, to_state: str,
@@ -44,21 +45,6 @@ def rules(services: Services) -> dict[str, set[str | None]]:
     for finding in report.findings:
         out.setdefault(finding.rule, set()).add(finding.case)
     return out
-
-
-def org(tmp_path: Path, extra_settings: str = "", roles: str = "") -> Path:
-    path = tmp_path / "org-update.yaml"
-    path.write_text(
-        "people: [{username: sri, name: Sri Handayani}]\ncooperatives:\n"
-        "  - slug: kkmp-sentanan\n    name: Koperasi Kelurahan Merah Putih Sentanan\n"
-        "    city: Kota Mojokerto\n    kelurahan: Sentanan\n"
-        "    settings: {batas_manajer: 500000, batas_ketua: 5000000, kuorum_pengawas: 2,"
-        " kuorum_keputusan_pengurus: 3, simpanan_pokok: 100000, kelurahan: Sentanan,"
-        " pos_rapb: [Pembelian barang dagangan sembako, Biaya operasional gerai, Biaya rapat dan RAT,"
-        " Honorarium pengurus dan pengawas, Alat tulis kantor, Transportasi dan distribusi,"
-        f" Pemeliharaan sarana]{extra_settings}}}\n" + (f"    roles: [{roles}]\n" if roles else ""),
-        encoding="utf-8")
-    return path
 
 
 def test_a_clean_history_has_no_findings(services: Services, files) -> None:

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from engine.services import Services
-from tests.helpers import COOP, KAS_PAY_CHECKS, KAS_VERIFY_CHECKS, submitted_kas, tiny_pdf
+from tests.helpers import COOP, KAS_PAY_CHECKS, KAS_VERIFY_CHECKS, sentanan_org, submitted_kas, tiny_pdf
 
 
 def test_the_dokumen_page_lists_the_stored_rapb_and_names_bad_cells(as_user) -> None:
@@ -67,7 +67,7 @@ def test_a_pdf_nota_is_seen_as_a_picture_of_its_first_page(as_user, web_services
 def test_the_step_page_shows_what_is_left_on_the_rapb_line(web_services: Services, as_user, tmp_path: Path,
                                                           files) -> None:
     year = web_services.today().year
-    web_services.import_org(_with_rapb(tmp_path, year, 1_000_000))
+    web_services.import_org(sentanan_org(tmp_path, f", rapb_{year}: {{Alat tulis kantor: 1000000}}"))
     paid = submitted_kas(web_services, 300_000, files("a.pdf"))
     web_services.act(paid, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
     web_services.act(paid, "bayar", "sri", checks=KAS_PAY_CHECKS, files={"kuitansi": files("k.pdf")})
@@ -78,21 +78,6 @@ def test_the_step_page_shows_what_is_left_on_the_rapb_line(web_services: Service
     assert "pengeluaran ini MELEBIHI sisa sebesar Rp 100.000" in page
     small = submitted_kas(web_services, 200_000, files("c.pdf"))
     assert "setelah pengeluaran ini Rp 500.000" in as_user("sri").client.get(f"/k/{COOP}/kasus/{small}").text
-
-
-def _with_rapb(tmp_path: Path, year: int, amount: int) -> Path:
-    """Sentanan's settings with a RAPB stated for the year (the way a cooperative without an uploaded
-    RAPB states its lines)."""
-    path = tmp_path / "org-rapb.yaml"
-    path.write_text(
-        "people: [{username: sri, name: Sri Handayani}]\ncooperatives:\n"
-        "  - slug: kkmp-sentanan\n    name: Koperasi Kelurahan Merah Putih Sentanan\n"
-        "    city: Kota Mojokerto\n    kelurahan: Sentanan\n"
-        "    settings: {batas_manajer: 500000, batas_ketua: 5000000, kuorum_pengawas: 2,"
-        " kuorum_keputusan_pengurus: 3, simpanan_pokok: 100000, kelurahan: Sentanan,"
-        " pos_rapb: [Biaya operasional gerai, Alat tulis kantor],"
-        f" rapb_{year}: {{Alat tulis kantor: {amount}}}}}\n", encoding="utf-8")
-    return path
 
 
 def test_the_dinas_overview_puts_what_needs_attention_first(web_services: Services, as_user, clock, files) -> None:
