@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,13 +15,23 @@ from engine.adapters.render.formatting import tanggal, tanggal_waktu
 from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import AuditEntry, Case, Checkpoint, Cooperative, DefinitionRecord, Person
 from engine.audit.verify import verify_log
+from engine.domain.definitions.model import Definition
 from engine.domain.roles import role_label
 from engine.errors import ValidationError
+from engine.services.documents.minutes import action_label
 
 __all__ = ["AuditView", "audit_number", "audit_view", "period_bounds"]
 
 _KIND_LABELS = {"start": "mulai", "submit": "ajukan", "verify": "verifikasi", "approve": "setujui",
                 "reject": "tolak", "return": "kembalikan", "cancel": "batalkan"}
+
+
+#: Entries that belong to no case: (what the report calls them, what was done).
+_OUTSIDE_CASES = {
+    "restore": ("Pemulihan basis data", "Dipulihkan dari cadangan (cabang dinyatakan)"),
+    "register": ("Buku Daftar Anggota", "Impor daftar anggota"),
+    "document": ("Rencana Kerja dan RAPB", "Impor RAPB/RK dari Excel"),
+}
 
 
 def audit_number(start: date, end: date) -> str:
@@ -92,7 +102,7 @@ def _short_time(value: datetime, tz: ZoneInfo) -> str:
 
 
 def audit_view(session: Session, coop: Cooperative, start: date, end: date, tz: ZoneInfo,
-               titles: dict[str, str], states: Callable[[str], Mapping[str, str]]) -> AuditView:
+               titles: dict[str, str], states: Callable[[str], Definition | None]) -> AuditView:
     """Entries of the period, per-procedure counts, open cases and the verification of the whole log."""
     low, high = period_bounds(start, end, tz)
     report = verify_log(session, coop)
@@ -104,18 +114,22 @@ def audit_view(session: Session, coop: Cooperative, start: date, end: date, tz: 
     counts: dict[str, dict[str, int]] = {}
     for entry in entries:
         body = json.loads(entry.body)
-        ref = str(body.get("definition", "?"))
-        workflow = ref.split("@")[0]
+        ref = str(body.get("definition", ""))
         kind = str(body.get("kind", ""))
+        workflow = ref.split("@")[0] if ref else _OUTSIDE_CASES.get(kind, ("Catatan lain", ""))[0]
         vote = body.get("vote")
         action = str(body.get("action"))
-        label = _KIND_LABELS.get(kind, kind)
-        names = states(ref)
+        d = states(ref) if ref else None
         source, target = str(body.get("from") or ""), str(body.get("to") or "")
+        if d is not None:
+            named = action_label(d, action, source, target)
+            titles_of = {k: v.title for k, v in d.states.items()}
+            step = f"{titles_of.get(source, source) if source else 'Mulai'} → {titles_of.get(target, target)}"
+        else:
+            named, step = _OUTSIDE_CASES.get(kind, ("", _KIND_LABELS.get(kind, kind)))[1], "—"
         rows.append(EntryRow(
             entry.seq, _short_time(as_utc(entry.created_at), tz), str(body.get("case", "—")),
-            titles.get(workflow, workflow), action if label == action else f"{action} ({label})",
-            f"{names.get(source, source) if source else 'Mulai'} → {names.get(target, target)}",
+            titles.get(workflow, workflow), named, step,
             people.get(str(body.get("actor")), str(body.get("actor"))), role_label(str(body.get("role", ""))),
             f"{vote['count']} dari {vote['needed']}" if isinstance(vote, dict) else None))
         tally = counts.setdefault(workflow, {"start": 0, "approve": 0, "reject": 0, "return": 0, "all": 0})

@@ -32,6 +32,7 @@ from engine.adapters.store.models import (
 from engine.audit.findings import find
 from engine.audit.keys import Signer as KeySigner
 from engine.domain.budget import SECTIONS, BudgetData, Line, PlanItem, budget_view
+from engine.domain.definitions.model import Definition
 from engine.domain.roles import role_label
 from engine.errors import ConfigurationError, NotFoundError, PermissionDeniedError
 from engine.services.budgets import (
@@ -292,11 +293,9 @@ class DocumentService:
                 titles[workflow_id] = title  # every procedure in the log is registered; newest title wins
             records = {r.pinned_ref: r for r in session.scalars(select(DefinitionRecord))}
 
-            def states(ref: str) -> dict[str, str]:
+            def states(ref: str) -> Definition | None:
                 record = records.get(ref)
-                if record is None:
-                    return {}
-                return {k: v.title for k, v in self.ctx.pinned(record).definition.states.items()}
+                return self.ctx.pinned(record).definition if record is not None else None
 
             view = audit_view(session, coop, start, end, self.ctx.tz, titles, states)
             temuan = [f.to_json() for f in find(session, coop, self.ctx.pinned, start=start, end=end,
