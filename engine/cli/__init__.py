@@ -14,6 +14,7 @@ only when it is named (or listed, for help): see :class:`_Root`.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from importlib import import_module
 from pathlib import Path
@@ -127,6 +128,9 @@ for command in (init, tasks, demo, serve, backup, restore):
 
 def main() -> None:
     """Console entry point: engine errors become Indonesian messages and exit codes."""
+    # openpyxl warns in English about odd cells ("Cell F7 is marked as a date..."); the importer names
+    # every cell it refuses in Indonesian, so its warnings are not for the person at the terminal.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
     try:
         check_argv(sys.argv[1:])  # bytes that are not UTF-8: a usage error, before anything runs
         app()  # standalone: usage errors exit 2, typer.Exit carries its code

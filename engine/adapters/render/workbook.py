@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.adapters.render.xlsx_guard import Caps, CheckedWorkbook, check_size, count, open_checked
 from engine.domain.budget import BIDANG, DEFAULT_PEMBAGIAN_SHU, SECTIONS, BudgetData, Line, PlanItem
+from engine.domain.limits import text_problem
 from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
 from engine.settings import Settings
 
@@ -219,6 +220,16 @@ class _Reader:
             return None
         return amount
 
+    def refused_text(self, sheet: str, cells: dict[str, tuple[str | None, int]]) -> bool:
+        """Name every cell whose text cannot be stored (control characters, over its column's length)."""
+        refused = False
+        for ref, (value, most) in cells.items():
+            wrong = text_problem(value, max_length=most) if value else None
+            if wrong:
+                self.problem(sheet, ref, wrong)
+                refused = True
+        return refused
+
     @staticmethod
     def text(value: Any) -> str | None:
         if value is None:
@@ -278,6 +289,9 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
         uraian = reader.text(value("uraian"))
         unit = reader.text(value("unit"))
         group = reader.text(value("kelompok"))
+        if reader.refused_text(ws.title, {ref(key): (reader.text(value(key)), 10**6)  # lengths: below, as before
+                                          for key in ("uraian", "unit", "keterangan") if key in columns}):
+            continue
         if uraian and _SUM_RE.match(uraian):
             continue
         amounts = {key: reader.money(ws, ref(key), value(key)) for key in ("realisasi", "anggaran", "rencana")}
@@ -336,6 +350,10 @@ def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
             return _Reader.text(ws.value(row, columns.get(key)))
 
         bidang_text, program, kegiatan = text("bidang"), text("program"), text("kegiatan")
+        limits = {"program": 10**6, "kegiatan": 10**6, "target": 300, "waktu": 120, "penanggung_jawab": 200}
+        if reader.refused_text(ws.title, {_ref(columns[key], row): (text(key), most) for key, most in limits.items()
+                                          if key in columns}):
+            continue
         if bidang_text:
             bidang = _bidang_of(bidang_text)
             if bidang is None:

@@ -54,6 +54,11 @@ _MAX_PARTS = 1_000
 _MAX_UNSAVED = 200
 _CHUNK = 64 * 1024
 _COORD_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+#: What openpyxl can turn into a value, by cell type (``t``); ASCII digits only (``int`` would take ``١٢``).
+_NUMBER_RE = re.compile(r"^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?\s*$")
+_INDEX_RE = re.compile(r"^\s*[+-]?[0-9]{1,9}\s*$")
+#: Longest number text a cell may hold (Excel writes at most 17 significant digits and an exponent).
+_MAX_NUMBER_TEXT = 40
 _MAX_COLUMN = 16_384  # XFD
 _MAX_ROW = 1_048_576
 _OLE = b"\xd0\xcf\x11\xe0"
@@ -135,8 +140,8 @@ def _too_large(caps: Caps, label: str, message: str) -> _Refused:
                                          headline=f"Berkas {caps.subject} terlalu besar:"))
 
 
-def _unreadable(caps: Caps, message: str) -> ValidationError:
-    return caps.unreadable([FieldProblem("Berkas", message)], headline=f"Berkas {caps.subject} tidak dapat dibaca:")
+def _unreadable(caps: Caps, message: str, label: str = "Berkas") -> ValidationError:
+    return caps.unreadable([FieldProblem(label, message)], headline=f"Berkas {caps.subject} tidak dapat dibaca:")
 
 
 def _local(name: str) -> str:
@@ -146,6 +151,7 @@ def _local(name: str) -> str:
 #: Worksheet elements the scan looks at, by their expanded name (transitional and strict namespaces).
 _TAGS = {f"{ns} {local}": local for ns in (_MAIN, _STRICT) for local in ("c", "row", "v", "is", "f", "dimension")}
 _CELL_TAGS = frozenset({f"{_MAIN} c", f"{_STRICT} c"})
+_KINDS = {"n": "angka", "s": "nomor teks bersama", "b": "nilai benar/salah", "d": "tanggal"}
 
 
 def _parser(start: Callable[[str, dict[str, str]], None] | None, end: Callable[[str], None] | None,
@@ -187,7 +193,8 @@ def _feed(archive: zipfile.ZipFile, name: str, parser: Any, caps: Caps) -> None:
     except expat.ExpatError as exc:
         raise _Refused(_unreadable(caps, f"bagian {name} bukan XML yang sah ({expat.errors.messages[exc.code]})")
                        ) from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError,
+            ValueError) as exc:  # ValueError: a part whose offset points before the file ("negative seek")
         raise _Refused(_unreadable(caps, f"bagian {name} rusak ({type(exc).__name__})")) from None
 
 
@@ -202,6 +209,8 @@ class _SheetScanner:
         self.rows = self.columns = self.cells = 0
         self.in_cell = self.in_value = False
         self.has_value = self.has_formula = False
+        self.kind = "n"
+        self.raw: list[str] = []
         self.unsaved: list[str] = []
 
     def _position(self, ref: str | None) -> tuple[int, int]:
@@ -235,6 +244,11 @@ class _SheetScanner:
             self.in_cell = True
             self.has_value = self.has_formula = False
             self.row, self.column = self._position(attrs.get("r"))
+            self.kind, self.raw = attrs.get("t") or "n", []
+            style = attrs.get("s")
+            if style and not _INDEX_RE.match(style):
+                raise _Refused(_unreadable(self.caps, f"gaya sel '{style[:20]}' tidak sah",
+                                           f"{self.label}, sel {self._ref()}"))
         elif local == "row":
             number = attrs.get("r") or ""
             try:
@@ -256,14 +270,19 @@ class _SheetScanner:
             self.has_formula = True
 
     def text(self, data: str) -> None:
-        if self.in_value and not self.has_value and data.strip():
-            self.has_value = True
+        if self.in_value:
+            if len(self.raw) < 8:  # enough to judge a value; a longer one is refused anyway
+                self.raw.append(data[:_MAX_NUMBER_TEXT + 1])
+            if not self.has_value and data.strip():
+                self.has_value = True
 
     def end(self, name: str) -> None:
         self.in_value = False
         if name not in _CELL_TAGS and _local(name) != "c":
             return
         self.in_cell = False
+        if self.raw:
+            self._check_value("".join(self.raw))
         if not (self.has_value or self.has_formula):
             return  # formatting only: no content, not part of the extent
         row, column = self.row, self.column
@@ -282,6 +301,30 @@ class _SheetScanner:
             self.columns = column
         if self.has_formula and not self.has_value and len(self.unsaved) < _MAX_UNSAVED:
             self.unsaved.append(f"{_column_letter(column)}{row}")
+
+    def _ref(self) -> str:
+        return f"{_column_letter(self.column)}{self.row}"
+
+    def _check_value(self, raw: str) -> None:
+        """Refuse a value openpyxl cannot read as its type says (it would raise, not report the cell)."""
+        kind = self.kind
+        if kind == "n":
+            ok = len(raw) <= _MAX_NUMBER_TEXT and _NUMBER_RE.match(raw) is not None
+        elif kind in ("s", "b"):
+            ok = _INDEX_RE.match(raw) is not None and (kind == "b" or int(raw) >= 0)
+        elif kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601  # rare: a date cell saved as ISO text
+
+            try:
+                ok = len(raw) <= _MAX_NUMBER_TEXT and bool(from_ISO8601(raw.strip()))
+            except (ValueError, TypeError, OverflowError, AttributeError):
+                ok = False
+        else:
+            return
+        if not ok:
+            shown = raw.strip()[:20] + ("…" if len(raw.strip()) > 20 else "")
+            raise _Refused(_unreadable(self.caps, f"nilai '{shown}' bukan {_KINDS[kind]} yang sah",
+                                       f"{self.label}, sel {self._ref()}"))
 
     def dtd(self) -> _Refused:
         return _Refused(_unreadable(self.caps, f"{self.label} memuat DTD"))
@@ -395,9 +438,10 @@ def _scan(content: bytes, caps: Caps) -> dict[str, SheetScan]:
 class CheckedWorkbook:
     """An openpyxl read-only workbook whose every sheet was scanned within the caps."""
 
-    def __init__(self, book: Any, scans: dict[str, SheetScan]) -> None:
+    def __init__(self, book: Any, scans: dict[str, SheetScan], caps: Caps | None = None) -> None:
         self.book = book
         self.scans = scans
+        self.caps = caps
 
     @property
     def sheetnames(self) -> list[str]:
@@ -416,8 +460,16 @@ class CheckedWorkbook:
         ws = self.book[title]
         width = scan.columns
         out: list[tuple[Any, ...]] = []
-        for values in ws.iter_rows(min_row=1, max_row=scan.rows, min_col=1, max_col=width, values_only=True):
-            out.append(tuple(values) + (None,) * (width - len(values)))
+        from openpyxl.utils.exceptions import CellCoordinatesException
+
+        try:
+            for values in ws.iter_rows(min_row=1, max_row=scan.rows, min_col=1, max_col=width, values_only=True):
+                out.append(tuple(values) + (None,) * (width - len(values)))
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError, AttributeError,
+                CellCoordinatesException) as exc:  # what the scan cannot see, e.g. a shared text that is not there
+            caps = self.caps or Caps("buku kerja", "baris", 0, 0, 0, 0, 0)
+            raise _unreadable(caps, f"ada sel yang tidak dapat dibaca ({type(exc).__name__})",
+                              f"Sheet '{title}', baris {len(out) + 1}") from None
         return out
 
     def close(self) -> None:
@@ -444,7 +496,7 @@ def open_checked(content: bytes, caps: Caps) -> Iterator[CheckedWorkbook]:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException) as exc:
         raise _unreadable(caps, f"bukan buku kerja Excel (.xlsx) yang dapat dibaca ({type(exc).__name__})") from None
-    checked = CheckedWorkbook(book, scans)
+    checked = CheckedWorkbook(book, scans, caps)
     try:
         yield checked
     finally:
