@@ -638,8 +638,10 @@ def _definition_problem(session: Session, definition_id: int) -> str | None:
     record = session.get_one(DefinitionRecord, definition_id)
     try:
         loaded = load_definition_text(record.source, f"{record.workflow_id}@{record.version}")
-    except DefinitionError:
-        return f"sumber prosedur {record.workflow_id}@{record.version} di basis data rusak"
+    except DefinitionError as exc:  # damaged, or refused by bounds stricter than when it was stored
+        first = exc.problems[0].message if exc.problems else exc.message
+        return (f"sumber prosedur {record.workflow_id}@{record.version} di basis data tidak dapat dimuat (rusak, "
+                f"atau ditolak batas yang lebih ketat sejak disimpan): {first}")
     if loaded.sha256 != record.sha256:
         return f"sumber prosedur {record.workflow_id}@{record.version} di basis data berubah (hash tidak cocok)"
     return None

@@ -240,6 +240,7 @@ def test_concurrent_starts_get_distinct_numbers_and_no_log_gap(services: Service
     ("data", "data kasus"),
     ("attachment", "isi lampiran"),
     ("definition", "sumber prosedur pengeluaran_kas@1"),
+    ("unloadable", "pengeluaran_kas@1 di basis data tidak dapat dimuat (rusak, atau ditolak batas"),
 ])
 def test_direct_edits_to_live_rows_are_caught(services: Services, files, change: str, expected: str) -> None:
     from sqlalchemy import update
@@ -258,9 +259,13 @@ def test_direct_edits_to_live_rows_are_caught(services: Services, files, change:
         elif change == "attachment":
             session.execute(update(Attachment.__table__).where(Attachment.case_id == case.id)
                             .values(content=b"%PDF palsu"))
-        else:
+        elif change == "definition":
             record = session.get_one(DefinitionRecord, case.definition_id)
             session.execute(update(DefinitionRecord.__table__).where(DefinitionRecord.id == record.id)
                             .values(source=record.source.replace("Persetujuan ketua", "Persetujuan kepala")))
+        else:  # a source the loader refuses now (as a stricter bound would): named, not a crash
+            record = session.get_one(DefinitionRecord, case.definition_id)
+            session.execute(update(DefinitionRecord.__table__).where(DefinitionRecord.id == record.id)
+                            .values(source=record.source.replace("version: 1", "version: !rahasia 1", 1)))
     [report] = services.verify(COOP)
     assert not report.ok and any(expected in f.message for f in report.findings), report.findings
