@@ -66,6 +66,9 @@ class Settings(BaseModel):
     document_wait_s: float = Field(
         default=2, ge=0, description="How long a web request waits for a document being built before it shows "
                                      "'Sedang disiapkan…' (the build goes on).")
+    busy_timeout_s: float = Field(
+        default=10, ge=0, le=600, description="How long a SQLite writer waits for another's write lock before "
+                                              "'Basis data sedang sibuk; coba lagi' (exit 75).")
     web_secret: SecretStr | None = Field(
         default=None, description="Signs web session cookies; default: a file beside the signing key.")
     session_hours: float = Field(default=8, gt=0, description="A web login lasts this long (then: log in again).")
@@ -118,6 +121,8 @@ class Settings(BaseModel):
             values["web_secret"] = env["TATAKELOLA_SECRET"]
         if env.get("TATAKELOLA_SESSION_HOURS"):
             values["session_hours"] = env["TATAKELOLA_SESSION_HOURS"]
+        if env.get("TATAKELOLA_BUSY_TIMEOUT"):
+            values["busy_timeout_s"] = env["TATAKELOLA_BUSY_TIMEOUT"]
         if env.get("TATAKELOLA_TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(
                 p.strip() for p in env["TATAKELOLA_TRUSTED_PROXIES"].split(",") if p.strip())

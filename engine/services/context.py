@@ -42,7 +42,7 @@ class Context:
     def __init__(self, settings: Settings, *, registry: Registry | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
-        self.db = Database(settings.db_url)
+        self.db = Database(settings.db_url, busy_timeout=settings.busy_timeout_s)
         self.clock = clock
         self.tz = ZoneInfo(settings.timezone)
         self._registry = registry
