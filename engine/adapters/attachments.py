@@ -163,8 +163,12 @@ def store_attachment(
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(content)
-            tmp.replace(target)
+            try:
+                tmp.write_bytes(content)
+                tmp.replace(target)
+            except OSError:
+                tmp.unlink(missing_ok=True)  # a full or failing disk leaves no half-written file behind
+                raise
         storage_path, stored = str(target), None
     session.add(Attachment(coop_id=coop_id, case_id=case_id, field=field_name, filename=safe_name,
                            media_type=media_type, size=len(content), sha256=digest, content=stored,

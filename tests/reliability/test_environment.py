@@ -103,6 +103,17 @@ def tmpfs(where: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
+def fill_leaving(folder: Path, free: int) -> Path:
+    """Fill a file system until about ``free`` bytes are left."""
+    import shutil
+
+    filler = folder / "pengisi"
+    with filler.open("wb", buffering=0) as handle:
+        while shutil.disk_usage(folder).free > free + (1 << 16):
+            handle.write(b"\0" * min(1 << 20, shutil.disk_usage(folder).free - free))
+    return filler
+
+
 def fill(folder: Path) -> Path:
     """Fill a file system to the last byte with one file; returns it (delete it to free the space)."""
     filler = folder / "pengisi"
@@ -182,14 +193,18 @@ def test_a_full_disk_refuses_a_case_cleanly_and_recovers(services: Services, tmp
     disk = tmp_path / "disk"
     with tmpfs(disk, "8m"):
         copy = sqlite_copy(services, disk / "tatakelola.db")
-        env = env_of(services, f"sqlite:///{copy}")
+        # attachments kept as files on the same full disk: the one write that can be cut half-way
+        env = {**env_of(services, f"sqlite:///{copy}"), "TATAKELOLA_ATTACHMENTS": str(disk / "lampiran")}
         nota = a_nota(tmp_path)
+        nota.write_bytes(nota.read_bytes() + b"%" * 300_000)  # bigger than what is left below
         before = counts(env["TATAKELOLA_DB"])
-        filler = fill(disk)
+        (disk / "lampiran").mkdir()
+        filler = fill_leaving(disk, 200_000)  # the database pages still fit, the 300 kB nota does not
         refused = cli(*start_args(nota), env=env)
         assert refused.returncode == EXIT_CONFIG, refused.stdout + refused.stderr
         assert "penuh" in refused.stderr
         clean(refused)
+        assert not list(disk.rglob("*.tmp")), list(disk.rglob("*.tmp"))  # no half-written attachment left
         filler.unlink()
         assert counts(env["TATAKELOLA_DB"]) == before
         assert not store_problems(env["TATAKELOLA_DB"], disk / "berkas")
