@@ -24,13 +24,6 @@ def _service(ctx: typer.Context) -> BackupService:
     return BackupService(cli_context(ctx).services.context)
 
 
-def _size(size_bytes: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
-        if size_bytes >= scale:
-            return f"{size_bytes / scale:.1f} {unit}".replace(".", ",")
-    return f"{size_bytes} bita"
-
-
 def backup(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="Berkas cadangan yang ditulis.")],
@@ -40,10 +33,12 @@ def backup(
 
     SQLite: salinan daring dalam satu langkah (berkas SQLite mandiri). PostgreSQL: `pg_dump` format custom.
     """
+    from engine.domain.values import human_size
+
     cli = cli_context(ctx)
     result = _service(ctx).backup(output, overwrite=overwrite)
     seconds = f"{result.seconds:.2f}".replace(".", ",")
-    cli.out.print(f"Cadangan ditulis ke {escape(str(result.path))}: {_size(result.size_bytes)} "
+    cli.out.print(f"Cadangan ditulis ke {escape(str(result.path))}: {human_size(result.size_bytes)} "
                   f"({result.size_bytes} bita), {seconds} detik.")
     for log in result.logs:
         cli.out.print(f"  {escape(log.coop)}: log {log.size} catatan, akar {log.root}")

@@ -210,12 +210,14 @@ def validate_value(name: str, field: FieldDef, value: Any, settings: Mapping[str
 
 
 def human_size(size: int) -> str:
-    """A file size as people read it: "di bawah 1 KB", "201 KB", "1,4 MB"."""
+    """A file size as people read it: "di bawah 1 KB", "201 KB", "1,4 MB", "2,1 GB"."""
     if size < 1024:
         return "di bawah 1 KB"
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    if size < 1 << 30:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    return f"{size / (1 << 30):.1f} GB".replace(".", ",")
 
 
 def format_value(field: FieldDef, value: Any) -> str:

@@ -24,7 +24,6 @@ from engine.errors import (
     FieldProblem,
     LoginRefusedError,
     LoginRequiredError,
-    NotFoundError,
     TooManyAttemptsError,
     ValidationError,
 )
@@ -207,9 +206,7 @@ class Accounts:
         """
         self.ctx.db.require_schema()
         with self.ctx.db.session() as session:
-            person = session.scalar(select(Person).where(Person.username == username))
-            if person is None:
-                raise NotFoundError(f"Pengguna '{username}' tidak ditemukan.")
+            person = self.ctx.person(session, username)
             person.password_hash = self._hash(person, password, check_strength=check_strength)
             self.sessions.revoke_all(session, person.id, PASSWORD_RESET)
 

@@ -124,7 +124,7 @@ class Context:
     @staticmethod
     def person(session: Session, username: str) -> Person:
         """The person with this user name; NotFoundError otherwise."""
-        person = session.scalar(select(Person).where(Person.username == username)) if _storable(username) else None
+        person = Context.find_person(session, username)
         if person is None:
             raise NotFoundError(f"Pengguna '{username}' tidak ditemukan.")
         return person
