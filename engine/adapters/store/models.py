@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -81,6 +82,8 @@ class Cooperative(Base):
     kelurahan: Mapped[str | None] = mapped_column(String(120))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: A sandbox for practice ("latihan"): its trail is its own and no report or overview counts it.
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Person(Base):
@@ -92,6 +95,7 @@ class Person(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class WebSession(Base):
@@ -257,6 +261,8 @@ class CaseEvent(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     data_rev: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(Timestamp)
+    #: Acting "a.n." this role holder under a delegation (None: in one's own right).
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 class Vote(Base):
@@ -501,3 +507,97 @@ class IdempotencyKey(Base):
 
 
 __all__ += ["ONE_SEAT_CONSTRAINT", "IdempotencyKey"]
+
+
+# -- delegation, deadlines, notifications, migrations, training (migration 0009) ----------------------
+
+
+class Delegation(Base):
+    """A role holder hands one role to another person for a period (``a.n.``, atas nama).
+
+    Active from ``starts_on`` to ``ends_on`` inclusive (local dates), unless ``revoked_at`` is set; ``seq``
+    and ``revoked_seq`` are the entries on the cooperative's trail that record the grant and the revocation.
+    """
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_coop_delegate", "coop_id", "delegate_id", "starts_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    holder_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    revoked_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Escalation(Base):
+    """One escalation of an overdue step, taken exactly once: (case, step, level) is unique."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("case_id", "step_no", "level"),
+                      Index("ix_escalations_coop", "coop_id", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    step_no: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)  # index in the state's escalation list
+    kind: Mapped[str] = mapped_column(String(16))  # ingatkan | alihkan | naikkan
+    to_role: Mapped[str | None] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxMessage(Base):
+    """A notification for one person: shown in the web app, e-mailed when SMTP is configured.
+
+    ``email_state``: ``menunggu`` (to send, at ``next_attempt_at``), ``terkirim``, ``gagal`` (gave up after
+    the last retry), ``tanpa_email`` (the person has no address or SMTP is not configured). ``dedupe_key``
+    keeps one message per event (a retried decision or a second tick adds nothing).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_person", "person_id", "created_at"),
+                      Index("ix_outbox_email", "email_state", "next_attempt_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # tugas | keputusan | tenggat | delegasi | ...
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    read_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    email_state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class CaseMigration(Base):
+    """A running case moved to another version of its procedure, under an approved migration case."""
+
+    __tablename__ = "case_migrations"
+    __table_args__ = (Index("ix_case_migrations_case", "case_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    from_definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    to_definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    from_state: Mapped[str] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    approval_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+__all__ += ["CaseMigration", "Delegation", "Escalation", "OutboxMessage"]
