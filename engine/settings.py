@@ -84,6 +84,27 @@ class Settings(BaseModel):
     source_date_epoch: int | None = Field(
         default=None, ge=0,
         description="Reproducible documents: print this moment (Unix time) instead of the data's own date.")
+    calendar_path: Path | None = Field(
+        default=None, description="YAML file of cuti bersama and extra holidays per year (working-day deadlines).")
+    tick_interval_s: float = Field(
+        default=300, ge=0, description="`serve` runs the deadline escalations (tick) this often; 0: never "
+                                       "(run `tatakelola tick` from cron instead).")
+    public_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The web app's address as people open it (e.g. https://kkmp.example.id); e-mails link to "
+                    "pages under it (without it they name the page's path only).")
+    smtp_host: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9.:-]{1,253}$",
+        description="SMTP server that sends notification e-mails; none: notifications stay in the web app.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port (465: TLS from the start).")
+    smtp_user: str | None = Field(default=None, max_length=254, description="SMTP login, when the server asks.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password (never printed).")
+    smtp_from: str | None = Field(
+        default=None, max_length=254, pattern=r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}$",
+        description="Sender address of notification e-mails, e.g. tatakelola@kkmp.example.id (required with "
+                    "smtp_host).")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS (not on port 465).")
+    smtp_timeout_s: float = Field(default=10, gt=0, le=300, description="How long one SMTP conversation may wait.")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -101,6 +122,17 @@ class Settings(BaseModel):
         if self.max_request_mb < self.max_attachment_mb:
             raise ValueError("max_request_mb harus ≥ max_attachment_mb (satu kiriman memuat berkasnya)")
         return self
+
+    @model_validator(mode="after")
+    def _smtp_has_a_sender(self) -> Settings:
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("smtp_from (alamat pengirim, TATAKELOLA_SMTP_FROM) wajib bila smtp_host diisi")
+        return self
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether notifications are sent by e-mail (an SMTP server is set)."""
+        return bool(self.smtp_host)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -126,6 +158,15 @@ class Settings(BaseModel):
         if env.get("TATAKELOLA_TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(
                 p.strip() for p in env["TATAKELOLA_TRUSTED_PROXIES"].split(",") if p.strip())
+        for name, key in (("PUBLIC_URL", "public_url"), ("SMTP_HOST", "smtp_host"), ("SMTP_PORT", "smtp_port"),
+                          ("SMTP_USER", "smtp_user"), ("SMTP_PASSWORD", "smtp_password"), ("SMTP_FROM", "smtp_from"),
+                          ("SMTP_STARTTLS", "smtp_starttls"), ("SMTP_TIMEOUT", "smtp_timeout_s")):
+            if env.get(f"TATAKELOLA_{name}"):
+                values[key] = env[f"TATAKELOLA_{name}"]
+        if env.get("TATAKELOLA_CALENDAR"):
+            values["calendar_path"] = Path(env["TATAKELOLA_CALENDAR"])
+        if env.get("TATAKELOLA_TICK_INTERVAL"):
+            values["tick_interval_s"] = env["TATAKELOLA_TICK_INTERVAL"]
         epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
         if epoch.isdigit():
             values["source_date_epoch"] = int(epoch)

@@ -7,9 +7,14 @@ from typing import Any
 
 import rfc8785
 
-__all__ = ["ENTRY_VERSION", "canonical", "comment_hash", "sha256_hex"]
+__all__ = ["ENTRY_VERSION", "ESCALATION_KIND", "MIGRATION_KIND", "canonical", "comment_hash", "sha256_hex"]
 
 ENTRY_VERSION = 1
+
+#: The kind of the entry that moves a running case to another version of its procedure (nobody's decision).
+MIGRATION_KIND = "migration"
+#: The kind of the entry of an overdue step's escalation (nobody's decision; one ``escalations`` row each).
+ESCALATION_KIND = "escalation"
 
 
 def canonical(value: Any) -> bytes:

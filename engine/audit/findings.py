@@ -24,19 +24,23 @@ from engine.adapters.store.models import (
     Budget,
     Case,
     CaseEvent,
+    CaseMigration,
     Checkpoint,
     Cooperative,
     DataRevision,
     DefinitionRecord,
+    Delegation,
+    Escalation,
     Person,
     RoleAssignment,
     SigningKey,
     Vote,
 )
+from engine.audit.entry import MIGRATION_KIND
 from engine.domain.definitions.loader import LoadedDefinition
-from engine.domain.definitions.model import Definition
+from engine.domain.definitions.model import Definition, WorkingDays
 from engine.domain.machine import machine_for
-from engine.domain.policy import History, Roster, excluded_by_segregation, quorum_needed
+from engine.domain.policy import Delegated, History, Roster, excluded_by_segregation, quorum_needed
 from engine.domain.roles import role_label
 from engine.domain.values import format_date_id
 from engine.errors import GuardError
@@ -111,8 +115,12 @@ def find(
     end: date | None = None,
     now: datetime,
     tz: ZoneInfo,
+    calendar: WorkingDays | None = None,
 ) -> FindingsReport:
-    """Run every rule over a cooperative's trail between ``start`` and ``end`` (local dates, inclusive)."""
+    """Run every rule over a cooperative's trail between ``start`` and ``end`` (local dates, inclusive).
+
+    ``calendar``: the cooperative's working days (holidays and cuti bersama); weekends only without one.
+    """
     report = FindingsReport(coop.slug, start, end)
 
     def in_period(moment: datetime) -> bool:
@@ -122,7 +130,8 @@ def find(
     usernames = dict(session.execute(select(Person.id, Person.username)).all())
     records = {r.id: r for r in session.scalars(select(DefinitionRecord))}
     cases = session.scalars(select(Case).where(Case.coop_id == coop.id).order_by(Case.id)).all()
-    roster = Roster(session.scalars(select(RoleAssignment).where(RoleAssignment.coop_id == coop.id)).all())
+    roster = Roster(session.scalars(select(RoleAssignment).where(RoleAssignment.coop_id == coop.id)).all(),
+                    _delegations(session, coop, tz))
     events_of: dict[int, list[CaseEvent]] = {c.id: [] for c in cases}
     for event in session.scalars(select(CaseEvent).where(CaseEvent.coop_id == coop.id).order_by(CaseEvent.seq)):
         events_of[event.case_id].append(event)
@@ -132,23 +141,44 @@ def find(
     votes_of: dict[int, list[Vote]] = {c.id: [] for c in cases}
     for vote in session.scalars(select(Vote).where(Vote.coop_id == coop.id)):
         votes_of[vote.case_id].append(vote)
+    handed_of: dict[int, dict[int, list[tuple[datetime, str]]]] = {}  # an overdue step handed on (alihkan)
+    for case_id, step_no, at, role in session.execute(
+            select(Escalation.case_id, Escalation.step_no, Escalation.at, Escalation.to_role)
+            .where(Escalation.coop_id == coop.id, Escalation.kind == "alihkan")):
+        if role:
+            handed_of.setdefault(case_id, {}).setdefault(step_no, []).append((as_utc(at), role))
+    moves_of: dict[int, list[CaseMigration]] = {}  # a case moved to another version: each move, by seq
+    for move in session.scalars(select(CaseMigration).where(CaseMigration.coop_id == coop.id)
+                                .order_by(CaseMigration.seq)):
+        moves_of.setdefault(move.case_id, []).append(move)
+    origin = {case_id: moves[0].from_definition_id for case_id, moves in moves_of.items()}
     out: list[Finding] = []
     for case in cases:
-        loaded = pinned(records[case.definition_id])
+        loaded = pinned(records[origin.get(case.id, case.definition_id)])
+        moved = {m.seq: pinned(records[m.to_definition_id]) for m in moves_of.get(case.id, ())}
         events = events_of[case.id]
         if not any(in_period(e.at) for e in events):
             continue
         report.cases_checked += 1
         out += _case_findings(roster, case, loaded, events, revisions_of[case.id], votes_of[case.id],
-                              usernames, in_period, tz)
-        report.decisions_checked += sum(1 for e in events if e.kind != "start" and in_period(e.at))
-        out += _stuck(case, loaded.definition, coop, now, tz, end)
-    out += _definition_changes(cases, records, tz, in_period)
+                              usernames, in_period, tz, calendar, moved, handed_of.get(case.id, {}))
+        report.decisions_checked += sum(1 for e in events if e.kind not in ("start", MIGRATION_KIND)
+                                        and in_period(e.at))
+        out += _stuck(case, pinned(records[case.definition_id]).definition, coop, now, tz, end)
+    out += _definition_changes(cases, records, tz, in_period, origin)
     out += _key_changes(session, coop, in_period)
     out += _rapb(session, coop, cases, records, pinned, tz, in_period)
     out += _rapb_changed(session, coop, cases, in_period)
     report.findings = [f.with_id() for f in out]
     return report
+
+
+def _delegations(session: Session, coop: Cooperative, tz: ZoneInfo) -> list[Delegated]:
+    """The cooperative's delegations (a.n.) as they stood when decisions were taken: a revoked one
+    counts up to the day of its revocation (the delegate may have acted earlier that day)."""
+    return [Delegated(d.role, d.holder_id, d.delegate_id, d.starts_on,
+                      d.ends_on if d.revoked_at is None else min(d.ends_on, as_utc(d.revoked_at).astimezone(tz).date()))
+            for d in session.scalars(select(Delegation).where(Delegation.coop_id == coop.id))]
 
 
 def _case_findings(
@@ -161,7 +191,12 @@ def _case_findings(
     usernames: dict[int, str],
     in_period: Callable[[datetime], bool],
     tz: ZoneInfo,
+    calendar: WorkingDays | None = None,
+    moved: dict[int, LoadedDefinition] | None = None,
+    handed: dict[int, list[tuple[datetime, str]]] | None = None,
 ) -> list[Finding]:
+    """``moved``: seq of each migration entry of the case -> the definition it moved the case to; the
+    decisions before it are replayed against the definition in force then."""
     d = loaded.definition
     machine = machine_for(loaded)
     out: list[Finding] = []
@@ -170,6 +205,13 @@ def _case_findings(
     for index, e in enumerate(events):
         at = as_utc(e.at)
         if e.kind == "start":
+            entered = at
+            continue
+        if e.kind == MIGRATION_KIND:  # nobody's decision: the case goes on under the version it moved to
+            if moved and e.seq in moved:
+                loaded = moved[e.seq]
+                d, machine = loaded.definition, machine_for(loaded)
+                sop = f"{d.sop.nomor} {d.title}"
             entered = at
             continue
         fired = e.from_state != e.to_state
@@ -186,16 +228,19 @@ def _case_findings(
                                sop))
         if check and variant is not None:
             held = roster.roles_on(e.actor_id, day)
-            if e.role not in held or e.role not in variant.roles:
+            deputies = [r for since, r in (handed or {}).get(e.step_no, []) if since <= at]  # overdue, alihkan
+            if e.role not in held or (e.role not in variant.roles and e.role not in deputies):
                 out.append(Finding("peran", "tinggi", case.number, [e.seq],
                                    f"{who} mengambil '{e.action}' sebagai {role_label(e.role)} pada "
                                    f"{format_date_id(day)}, padahal tidak memegang peran "
                                    f"{' atau '.join(role_label(r) for r in variant.roles)} saat itu.",
                                    f"{sop}, aksi '{e.action}'; daftar pengurus/pengawas dan masa jabatan"))
             excluded = excluded_by_segregation(d, variant, case, prior)
-            if e.actor_id in excluded:
+            bound = e.actor_id if e.actor_id in excluded else e.on_behalf_of_id  # a.n.: the holder's part binds
+            if bound in excluded:
                 out.append(Finding("pemisahan_tugas", "tinggi", case.number, [e.seq],
-                                   f"{who} mengambil '{e.action}': {excluded[e.actor_id]}",
+                                   f"{who} mengambil '{e.action}'"
+                                   f"{'' if bound == e.actor_id else ' atas nama pemegang peran'}: {excluded[bound]}",
                                    f"{sop}, aksi '{e.action}'; prinsip pemisahan tugas (maker-checker)"))
             data = revisions.get(e.data_rev, {})
             settings = dict(e.settings)
@@ -226,7 +271,7 @@ def _case_findings(
         if fired:
             state = d.states.get(e.from_state)
             if check and state is not None and state.deadline is not None:
-                due = state.deadline.due(entered, tz)
+                due = state.deadline.due(entered, tz, calendar)
                 if at > due:
                     late = at - due
                     out.append(Finding("tenggat", "sedang" if late < timedelta(days=7) else "tinggi",
@@ -260,10 +305,11 @@ def _stuck(case: Case, d: Definition, coop: Cooperative, now: datetime, tz: Zone
 
 
 def _definition_changes(cases: Iterable[Case], records: dict[int, DefinitionRecord], tz: ZoneInfo,
-                        in_period: Callable[[datetime], bool]) -> list[Finding]:
+                        in_period: Callable[[datetime], bool], origin: dict[int, int]) -> list[Finding]:
+    """``origin``: the definition a case moved to another version started under."""
     by_year: dict[tuple[str, int], dict[int, datetime]] = {}
     for case in cases:
-        record = records[case.definition_id]
+        record = records[origin.get(case.id, case.definition_id)]
         year = as_utc(case.created_at).astimezone(tz).year
         first = by_year.setdefault((record.workflow_id, year), {})
         started = as_utc(case.created_at)

@@ -51,10 +51,12 @@ from engine.adapters.store.models import (
     AuditVerification,
     Case,
     CaseEvent,
+    CaseMigration,
     Checkpoint,
     Cooperative,
     DataRevision,
     DefinitionRecord,
+    Escalation,
     Person,
     SigningKey,
 )
@@ -62,7 +64,7 @@ from engine.audit.core.merkle import EMPTY_ROOT, CompactRange
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, verify_note
 from engine.audit.core.offline import RESTORE_KIND, declaration_problem
-from engine.audit.entry import canonical, comment_hash, sha256_hex
+from engine.audit.entry import ESCALATION_KIND, MIGRATION_KIND, canonical, comment_hash, sha256_hex
 from engine.audit.keys import public_key_from_b64
 from engine.audit.log import log_origin
 
@@ -245,8 +247,15 @@ class _Pass:
         self.refs = {i: f"{w}@{v}#{h}" for i, w, v, h in session.execute(select(
             DefinitionRecord.id, DefinitionRecord.workflow_id, DefinitionRecord.version, DefinitionRecord.sha256))}
         self.settings_hashes: dict[str, str | None] = {}
+        self.moves: dict[int, list[tuple[int, int, int]]] = {}  # case id -> (seq, from, to definition), by seq
+        for case_id, seq, old, new in session.execute(
+                select(CaseMigration.case_id, CaseMigration.seq, CaseMigration.from_definition_id,
+                       CaseMigration.to_definition_id).where(CaseMigration.coop_id == coop.id)
+                .order_by(CaseMigration.seq)):
+            self.moves.setdefault(case_id, []).append((seq, old, new))
         self.last: dict[int, tuple[int, str | None, int | None]] = {}  # case id -> (seq, to_state, data_rev)
         self.attached: set[tuple[int, str]] = set()  # (case id, attachment SHA-256) listed by an entry
+        self.escalations: dict[int, tuple[Any, ...]] | None = None  # seq -> escalation row, read on first need
         self.newest: dict[int, tuple[_Row, bytes, bool]] = {}  # key id -> its newest checkpoint so far
         self.good_size = 0  # largest size whose root matched a checkpoint
 
@@ -321,9 +330,9 @@ class _Pass:
         number, definition_id = row[16], row[17]
         if body.get("case") != number:
             out.append(f"catatan menyebut kasus {body.get('case')}, barisnya milik kasus {number}")
-        ref = self.refs.get(definition_id) if definition_id is not None else None
-        if ref is not None and body.get("definition") != ref:
-            out.append(f"kasus dipasangkan ke {ref[:40]}…, log mencatat {str(body.get('definition'))[:40]}…")
+        out += self.pinned_problems(seq, case_id, definition_id, body)
+        if row[4] is None and body.get("kind") == ESCALATION_KIND:  # an escalation: its row, not an event
+            return [*out, *self.escalation_problems(seq, case_id, body)]
         if row[4] is None:
             return [*out, "rincian kejadian (case_events) untuk catatan ini hilang"]
         if row[4] != case_id:
@@ -349,6 +358,56 @@ class _Pass:
         elif sha256_hex(text.encode()) != stored or stored != body.get("data_sha256"):
             out.append(f"revisi data #{rev} berubah (hash tidak cocok dengan log)")
         self.last[case_id] = (seq, row[8], row[13])
+        return out
+
+    def escalation_problems(self, seq: int, case_id: int, body: dict[str, Any]) -> list[str]:
+        """An escalation entry against its ``escalations`` row (case, step, level, what and to whom)."""
+        if self.escalations is None:
+            self.escalations = {r[0]: tuple(r[1:]) for r in self.session.execute(
+                select(Escalation.seq, Escalation.case_id, Escalation.step_no, Escalation.level, Escalation.kind,
+                       Escalation.to_role).where(Escalation.coop_id == self.coop.id))}
+        row = self.escalations.get(seq)
+        if row is None:
+            return ["catatan eskalasi tanpa baris eskalasi (escalations) yang cocok"]
+        logged = (case_id, body.get("step"), body.get("level"), body.get("do"), body.get("to_role"))
+        if row != logged:
+            return [f"eskalasi di log {logged[1:]} berbeda dari yang tercatat {row[1:]}" if row[0] == case_id
+                    else "baris eskalasi (escalations) catatan ini milik kasus lain"]
+        return []
+
+    def pinned_problems(self, seq: int, case_id: int, definition_id: int | None, body: dict[str, Any]) -> list[str]:
+        """The entry names the definition its case was pinned to at that point of the log.
+
+        A case moved to another version (``case_migrations``) was under the old definition before its
+        migration entry and under the new one after it; the migration entry names both.
+        """
+        out: list[str] = []
+        live = self.refs.get(definition_id) if definition_id is not None else None
+        expected = live
+        migration = body.get("kind") == MIGRATION_KIND
+        matched = False
+        for moved_at, old, new in self.moves.get(case_id, ()):
+            if seq < moved_at:
+                expected = self.refs.get(old)
+                break
+            if seq == moved_at:
+                matched = True
+                if not migration:
+                    out.append("catatan ini tercatat sebagai pemindahan versi (case_migrations), tetapi bukan "
+                               "catatan pemindahan")
+                elif (body.get("from_definition"), body.get("to_definition")) != (self.refs.get(old),
+                                                                                   self.refs.get(new)):
+                    out.append("pemindahan versi di log berbeda dari yang tercatat di case_migrations")
+                expected = self.refs.get(new)
+                break
+        if migration and not matched:
+            out.append("catatan pemindahan versi tanpa baris case_migrations yang cocok")
+        moves = self.moves.get(case_id)
+        if moves and seq == moves[-1][0] and live is not None and self.refs.get(moves[-1][2]) != live:
+            out.append(f"kasus kini dipasangkan ke {live[:40]}…, padahal dipindahkan ke "
+                       f"{str(self.refs.get(moves[-1][2]))[:40]}…")
+        if expected is not None and body.get("definition") != expected:
+            out.append(f"kasus dipasangkan ke {expected[:40]}…, log mencatat {str(body.get('definition'))[:40]}…")
         return out
 
     def _settings_hash(self, text: str | None) -> str | None:

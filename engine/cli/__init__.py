@@ -32,7 +32,9 @@ from engine.cli._options import check_argv
 from engine.cli._output import shown
 from engine.cli.backup import backup, restore
 from engine.cli.cases import tasks
+from engine.cli.delegation import delegate
 from engine.cli.setup import init
+from engine.cli.tick import tick
 from engine.cli.web import demo, serve
 from engine.errors import EXIT_UNEXPECTED, ChecksFailedError, TatakelolaError, exit_code_for
 
@@ -47,6 +49,9 @@ _GROUPS: dict[str, tuple[str, str, bool]] = {  # name -> (module, Typer app, hid
     "user": ("engine.cli.setup", "user_app", False),
     "anggota": ("engine.cli.members", "members_app", False),
     "members": ("engine.cli.members", "members_app", True),
+    "latihan": ("engine.cli.training", "training_app", False),
+    "delegasi": ("engine.cli.delegation", "delegation_app", False),
+    "notifikasi": ("engine.cli.notifications", "notifications_app", False),
 }
 
 
@@ -122,7 +127,7 @@ def _global(
     ctx.obj = CliContext(settings, out, err)
 
 
-for command in (init, tasks, demo, serve, backup, restore):
+for command in (init, tasks, demo, serve, backup, restore, delegate, tick):
     app.command()(command)
 
 

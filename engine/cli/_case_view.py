@@ -34,6 +34,9 @@ def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
     if s.due and not s.final:
         status += f" · tenggat {due_text(s.due, False, tz)}" + (" [red](TERLAMBAT)[/]" if s.overdue else "")
     out.print(status)
+    if s.due and s.overdue and not s.final:
+        done = "".join(f"; {shown(what)} pada {due_text(at, False, tz)}" for what, at in view.escalations)
+        out.print(f"[red]Melewati tenggat sejak {due_text(s.due, False, tz)}{done}.[/]")
     if view.guidance:
         out.print(f"\n[bold]Yang perlu dilakukan[/]\n{shown(view.guidance)}")
     if view.checklist:
@@ -70,6 +73,7 @@ def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
         for e in view.history:
             comment = f" — “{shown(e.comment)}”" if e.comment else ""
             when = due_text(e.at, False, tz)
+            seat = f"a.n. {role_label(e.role)} {e.on_behalf}" if e.on_behalf else role_label(e.role)
             out.print(f"  #{e.seq} {when} {shown(e.label or e.action)} oleh {shown(e.actor_name)} "
-                      f"[{role_label(e.role)}]{comment}")
+                      f"\\[{shown(seat)}]{comment}")
     out.print(f"\nProsedur: {shown(view.definition_ref)}")

@@ -1,4 +1,4 @@
-"""Setting up: ``init``, ``org import``/``org list``, ``user password``."""
+"""Setting up: ``init``, ``org import``/``org list``, ``user password``/``user set-email``."""
 
 from __future__ import annotations
 
@@ -73,3 +73,25 @@ def user_password(
         password = typer.prompt("Kata sandi baru", hide_input=True, confirmation_prompt="Ulangi kata sandi")
     cli.services.set_password(username, password)
     cli.out.print(f"Kata sandi {shown(username)} sudah diatur.")
+
+
+@user_app.command("set-email")
+def user_set_email(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Nama pengguna.")],
+    email: Annotated[str | None, typer.Argument(help="Alamat e-mail untuk pemberitahuan.")] = None,
+    clear: Annotated[bool, typer.Option("--hapus", help="Hapus alamatnya (pemberitahuan hanya di aplikasi web).")]
+    = False,
+) -> None:
+    """Atur alamat e-mail pemberitahuan seseorang."""
+    from engine.errors import FieldProblem, ValidationError
+
+    cli = cli_context(ctx)
+    if (email is None) == (not clear):
+        raise ValidationError([FieldProblem("EMAIL", "sebutkan alamatnya, atau --hapus untuk menghapus")],
+                              headline="Alamat e-mail belum disebutkan:")
+    stored = cli.services.notifications.set_email(username, None if clear else email)
+    if stored is None:
+        cli.out.print(f"Alamat e-mail {shown(username)} dihapus; pemberitahuannya hanya tampil di aplikasi web.")
+    else:
+        cli.out.print(f"Pemberitahuan untuk {shown(username)} dikirim ke {shown(stored)}.")

@@ -1,4 +1,4 @@
-"""``workflows``: list, check, show and the JSON Schema of the procedures."""
+"""``workflows``: list, check, show and the JSON Schema of the procedures; migrate running cases."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine.cli._context import CliContext, cli_context
+from engine.cli._output import shown
 from engine.errors import ChecksFailedError, DefinitionError, NotFoundError, Problem
 
 if TYPE_CHECKING:  # the definitions (YAML, pydantic) load inside the commands, not for --help
     from engine.domain.definitions.loader import LoadedDefinition
     from engine.domain.definitions.registry import Registry
+    from engine.services.migration import MigrationPlan
 
 __all__ = ["workflows_app"]
 
@@ -125,6 +127,67 @@ def workflows_schema(
         cli_context(ctx).out.print(f"Skema ditulis ke {output}")
     else:
         sys.stdout.write(text)
+
+
+@workflows_app.command("migrate")
+def workflows_migrate(
+    ctx: typer.Context,
+    workflow: Annotated[str, typer.Argument(help="ID prosedur yang kasus berjalannya dipindah.")],
+    from_version: Annotated[int, typer.Option("--from", help="Versi asal (yang dipakai kasus sekarang).")],
+    to_version: Annotated[int, typer.Option("--to", help="Versi tujuan.")],
+    coop: Annotated[str, typer.Option("--coop", help="Kode koperasi.")],
+    state_map: Annotated[list[str] | None, typer.Option(
+        "--map", help="status_lama=status_baru, untuk status yang tidak ada di versi tujuan (boleh berulang).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Hanya tampilkan rencana; tidak ada yang diubah.")] = False,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", "--user", help="Sekretaris atau ketua yang mengajukan pemindahan (tanpa --dry-run).")] = None,
+) -> None:
+    """Pindahkan kasus berjalan ke versi baru prosedurnya: rencana (--dry-run) atau usulan ke rapat pengurus.
+
+    Keluar 1 bila ada kasus yang tidak dapat dipindah (tidak ada yang diajukan).
+    """
+    from engine.errors import UsageError
+    from engine.services.migration import parse_map
+
+    cli = cli_context(ctx)
+    mapping = parse_map(state_map or [])
+    migrations = cli.services.migrations
+    if dry_run:
+        plan = migrations.plan(workflow, from_version, to_version, mapping, coop)
+    else:
+        if not as_user:
+            raise UsageError("Sebutkan pengusul dengan --as PENGGUNA (sekretaris atau ketua), atau pakai --dry-run.")
+        plan = migrations.plan(workflow, from_version, to_version, mapping, coop)
+        if not plan.blocked and plan.lines:
+            plan, number = migrations.propose(workflow, from_version, to_version, mapping, coop, as_user)
+            _print_plan(cli, plan)
+            cli.out.print(f"Usulan pemindahan {shown(number)} diajukan kepada rapat pengurus.")
+            cli.out.print(f"Langkah berikutnya: pengurus lain (bukan {shown(as_user)}) menyetujui sampai kuorum AD/ART "
+                          f"tercapai, lewat aplikasi web atau `tatakelola case act {shown(number)} setujui --as "
+                          "PENGURUS`. Kasus dipindahkan tepat saat persetujuan berlaku.")
+            return
+    _print_plan(cli, plan)
+    if plan.blocked:
+        raise ChecksFailedError(f"{len(plan.blocked)} dari {len(plan.lines)} kasus tidak dapat dipindah"
+                                + ("" if dry_run else "; usulan tidak dibuat") + ".")
+    if not plan.lines:
+        cli.out.print(f"Tidak ada kasus berjalan prosedur '{shown(workflow)}' versi {from_version} di {shown(coop)}.")
+
+
+def _print_plan(cli: CliContext, plan: MigrationPlan) -> None:
+    """The plan as a table, with its fingerprint."""
+    table = Table("Kasus", "Status sekarang", f"Status di versi {plan.to_version}", "Keterangan",
+                  title=f"{shown(plan.title)}: versi {plan.from_version} → {plan.to_version} ({shown(plan.coop)})")
+    for line in plan.lines:
+        if line.movable:
+            table.add_row(shown(line.number), shown(line.from_title), shown(line.to_title or ""), "akan dipindah")
+        else:
+            table.add_row(shown(line.number), shown(line.from_title), "—",
+                          f"[red]tidak dapat dipindah:[/] {shown(line.reason or '')}")
+    cli.out.print(table)
+    moving = sum(1 for line in plan.lines if line.movable)
+    cli.out.print(f"{moving} akan dipindah, {len(plan.lines) - moving} tidak dapat dipindah.")
+    cli.out.print(f"Sidik rencana (SHA-256): {plan.sha256}")
 
 
 def _registry(cli: CliContext) -> Registry:

@@ -31,6 +31,7 @@ __all__ = [
     "COMMENT_MAX",
     "COOP_NAME",
     "DEFINITION_TITLE",
+    "EMAIL",
     "FILENAME_MAX",
     "KELURAHAN",
     "MEMBER_ADDRESS",
@@ -42,8 +43,10 @@ __all__ = [
     "SETTING_TEXT_MAX",
     "TERM_NOTE",
     "TEXT_MAX",
+    "checked_email",
     "checked_settings",
     "checked_text",
+    "email_problem",
     "integer_problem",
     "parse_date",
     "parse_integer",
@@ -75,6 +78,8 @@ TERM_NOTE = 200
 DEFINITION_TITLE = 200
 MEMBER_NAME = 120
 MEMBER_ADDRESS = 300
+#: An e-mail address (RFC 5321: at most 254 characters in a path, 64 before the @).
+EMAIL = 254
 
 #: ``table.column`` -> the length people's text may have there (the models' ``String(n)``).
 COLUMN_LIMITS: dict[str, int] = {
@@ -86,6 +91,7 @@ COLUMN_LIMITS: dict[str, int] = {
     "definitions.title": DEFINITION_TITLE,
     "members.full_name": MEMBER_NAME,
     "members.address": MEMBER_ADDRESS,
+    "people.email": EMAIL,
 }
 
 # C0 controls, DEL, C1 controls, and the bidirectional overrides that reorder what a terminal shows.
@@ -146,6 +152,38 @@ def checked_settings() -> AfterValidator:
             if problem:
                 raise ValueError(f"{key}: {problem}")
         return value
+
+    return AfterValidator(check)
+
+
+#: An address as people type it into a mail program: ASCII letters, digits and ``._%+-`` before the @,
+#: a domain of dot-separated labels (letters, digits, inner hyphens) ending in a name of letters.
+_EMAIL = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
+                    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not an e-mail address this engine sends to (None when it is).
+
+    Strict but simple: no display name, quotes, comments or international characters; at most
+    :data:`EMAIL` characters, 64 before the @.
+    """
+    if len(value) > EMAIL:
+        return f"terlalu panjang ({len(value)} huruf, maksimal {EMAIL})"
+    if not _EMAIL.fullmatch(value) or len(value.partition("@")[0]) > 64:
+        return "bukan alamat e-mail yang sah (contoh: nama@contoh.id)"
+    return None
+
+
+def checked_email() -> AfterValidator:
+    """A pydantic validator (``Annotated[str, checked_email()]``) applying :func:`email_problem`."""
+    from pydantic import AfterValidator
+
+    def check(value: str) -> str:
+        problem = email_problem(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
 
     return AfterValidator(check)
 

@@ -12,7 +12,7 @@ being sent. Nothing here touches a database: callers load a :class:`Roster`, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +25,7 @@ from engine.errors import FieldProblem, ValidationError
 
 __all__ = [
     "CaseFacts",
+    "Delegated",
     "Eligibility",
     "EventFacts",
     "History",
@@ -34,6 +35,7 @@ __all__ = [
     "excluded_by_segregation",
     "missing_requirements",
     "quorum_needed",
+    "seat_votes",
     "who_may",
 ]
 
@@ -70,6 +72,8 @@ class EventFacts(Protocol):
     def role(self) -> str: ...
     @property
     def at(self) -> datetime: ...
+    @property
+    def on_behalf_of_id(self) -> int | None: ...
 
 
 class CaseFacts(Protocol):
@@ -89,6 +93,20 @@ class Eligibility:
     role: str | None = None
     reason: str | None = None
     rule: str | None = None
+    on_behalf_of: int | None = None  # the holder the person acts for (a.n.), None when in their own right
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """A role handed by its holder to a delegate for ``starts_on`` .. ``ends_on`` (inclusive); a revoked
+    one (``revoked``) counts no more. The delegate holds it only while the holder does (ends by itself)."""
+
+    role: str
+    holder_id: int
+    delegate_id: int
+    starts_on: date
+    ends_on: date
+    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,21 +114,46 @@ class Roster:
     """Every term of office of one cooperative, past and future."""
 
     terms: Sequence[TermFacts] = ()
+    delegations: Sequence[Delegated] = ()
     _by_person: dict[int, list[TermFacts]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _to_person: dict[int, list[Delegated]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for term in self.terms:
             self._by_person.setdefault(term.person_id, []).append(term)
+        for grant in self.delegations:
+            if not grant.revoked:
+                self._to_person.setdefault(grant.delegate_id, []).append(grant)
 
     def people(self) -> list[int]:
-        """Everyone who ever held a role here."""
-        return list(self._by_person)
+        """Everyone who ever held a role here (or had one handed to them)."""
+        return list(dict.fromkeys([*self._by_person, *self._to_person]))
+
+    def own_roles_on(self, person_id: int, day: date) -> set[str]:
+        """The roles a person's own terms of office name on a day (none implied, none delegated)."""
+        return {t.role for t in self._by_person.get(person_id, ())
+                if t.starts_on <= day and (t.ends_on is None or day <= t.ends_on)}
+
+    def delegated_on(self, person_id: int, day: date) -> dict[str, int]:
+        """Role -> holder, for each role handed to this person that holds on a day (the holder still holds it)."""
+        out: dict[str, int] = {}
+        for grant in self._to_person.get(person_id, ()):
+            if grant.starts_on <= day <= grant.ends_on and grant.role in self.own_roles_on(grant.holder_id, day):
+                out.setdefault(grant.role, grant.holder_id)
+        return out
 
     def roles_on(self, person_id: int, day: date) -> set[str]:
-        """Roles (with implied ones) a person holds on a day."""
-        held = {t.role for t in self._by_person.get(person_id, ())
-                if t.starts_on <= day and (t.ends_on is None or day <= t.ends_on)}
-        return expand_roles(held)
+        """Roles (with implied ones) a person holds on a day, and the roles handed to them for that day."""
+        held = expand_roles(self.own_roles_on(person_id, day))
+        if person_id in self._to_person:
+            held |= set(self.delegated_on(person_id, day))
+        return held
+
+    def on_behalf(self, person_id: int, role: str, day: date) -> int | None:
+        """On whose behalf (a.n.) the person holds ``role`` on a day: None in their own right (which wins)."""
+        if person_id not in self._to_person or role in expand_roles(self.own_roles_on(person_id, day)):
+            return None
+        return self.delegated_on(person_id, day).get(role)
 
     def term_reason(self, person_id: int, roles: Sequence[str], day: date) -> str:
         """Why a person does not hold any of ``roles`` on ``day``, in words."""
@@ -125,6 +168,17 @@ class Roster:
             if row.starts_on > day:
                 return (f"Masa jabatan Anda sebagai {role_label(row.role)} baru dimulai "
                         f"{format_date_id(row.starts_on)}; aksi ini memerlukan {labels}.")
+        for grant in self.delegations:
+            if grant.delegate_id != person_id or grant.role not in wanted:
+                continue
+            if grant.revoked:
+                return f"Delegasi {role_label(grant.role)} kepada Anda sudah dicabut; aksi ini memerlukan {labels}."
+            if grant.ends_on < day:
+                return (f"Delegasi {role_label(grant.role)} kepada Anda berakhir {format_date_id(grant.ends_on)}; "
+                        f"aksi ini memerlukan {labels}.")
+            if grant.starts_on > day:
+                return (f"Delegasi {role_label(grant.role)} kepada Anda baru berlaku "
+                        f"{format_date_id(grant.starts_on)}; aksi ini memerlukan {labels}.")
         return f"Aksi ini hanya untuk {labels}; Anda tidak memegang peran itu di koperasi ini."
 
 
@@ -136,8 +190,8 @@ class History:
     usernames: Mapping[int, str]
 
     def actors_of(self, action_ids: set[str]) -> dict[int, EventFacts]:
-        """Person id -> their latest event among these action ids."""
-        return {e.actor_id: e for e in self.events if e.action in action_ids}
+        """Person id -> their latest event among these action ids (an act a.n. a holder is the holder's too)."""
+        return {person: e for e in self.events if e.action in action_ids for person in _acting(e)}
 
     def states_visited(self) -> set[str]:
         """Every state the case has been in (before its current one)."""
@@ -155,6 +209,35 @@ def quorum_needed(action: Action, settings: Mapping[str, Any]) -> int:
             raise ValidationError([problem], headline="Setting koperasi tidak sah:")
         return value
     return count
+
+
+def _acting(event: EventFacts) -> tuple[int, ...]:
+    """Who an event binds: its actor and, when taken a.n. a holder, the holder too."""
+    holder = getattr(event, "on_behalf_of_id", None)
+    return (event.actor_id,) if holder is None else (event.actor_id, holder)
+
+
+class VoteFacts(Protocol):
+    """A vote cast at a case's current step."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+
+
+def seat_votes(votes: Iterable[VoteFacts], history: History) -> dict[int, str]:
+    """Person id -> the action they voted, for ``who_may``'s ``voted``: a vote cast a.n. a holder is the
+    holder's vote too (his seat votes once)."""
+    behalf = {e.seq: holder for e in history.events if (holder := getattr(e, "on_behalf_of_id", None))}
+    out: dict[int, str] = {}
+    for vote in votes:
+        out[vote.person_id] = vote.action
+        if vote.seq in behalf:
+            out.setdefault(behalf[vote.seq], vote.action)
+    return out
 
 
 def _action_label(definition: Definition, event: EventFacts) -> str:
@@ -185,7 +268,8 @@ def excluded_by_segregation(definition: Definition, action: Action, case: CaseFa
                 else:
                     why = (f"Anda sudah memutuskan pada langkah \u201c{_action_label(definition, event)}\u201d, "
                            "jadi tidak dapat menyetujui lagi.")
-                out.setdefault(event.actor_id, why)
+                for person in _acting(event):
+                    out.setdefault(person, why)
         out.setdefault(case.created_by, "Anda yang membuat pengajuan ini, jadi tidak dapat menyetujuinya sendiri.")
     starts = {a.id for a in definition.actions_from(definition.initial_state) if a.kind == "submit"}
     if explicit & starts:  # the maker counts as a submitter, whoever pressed the button
@@ -222,16 +306,28 @@ def who_may(
     excluded = excluded_by_segregation(definition, action, case, history)
     if person_id in excluded:
         return Eligibility(False, reason=excluded[person_id], rule="pemisahan_tugas")
+    own = [r for r in roles if roster.on_behalf(person_id, r, day) is None]
+    holder: int | None = None
+    if not own:  # only a.n. someone: his earlier part in the case binds the delegate too
+        seats = [(r, roster.on_behalf(person_id, r, day)) for r in roles]
+        free = [(r, h) for r, h in seats if h not in excluded]
+        if not free:
+            return Eligibility(False, rule="pemisahan_tugas", reason=(
+                f"Anda menjalankan tugas {role_label(roles[0])} atas nama (a.n.) pemegangnya, yang sudah ikut "
+                f"dalam kasus ini; jadi Anda tidak dapat '{action.display}' atas namanya."))
+        roles, holder = [free[0][0]], free[0][1]
     if present is not None and person_id not in present:
         return Eligibility(False, reason="Anda tidak tercatat hadir pada rapat ini, jadi tidak dapat memberi suara.",
                            rule="kehadiran")
-    if action.quorum is not None and person_id in voted:
-        chosen = voted[person_id]
+    seat = person_id if person_id in voted or holder is None else holder
+    if action.quorum is not None and seat in voted:
+        chosen = voted[seat]
         label = next((a.label for a in definition.actions if a.id == chosen and a.label and case.state in a.from_),
                      next((a.label for a in definition.actions if a.id == chosen and a.label), chosen))
-        return Eligibility(False, reason=f"Anda sudah memberikan suara (\u201c{label}\u201d) pada langkah ini.",
+        whose = "Anda" if seat == person_id else "Pemegang peran yang Anda wakili"
+        return Eligibility(False, reason=f"{whose} sudah memberikan suara (\u201c{label}\u201d) pada langkah ini.",
                            rule="kuorum")
-    return Eligibility(True, role=roles[0])
+    return Eligibility(True, role=own[0] if own else roles[0], on_behalf_of=holder)
 
 
 def eligible_voters(definition: Definition, case: CaseFacts, action: Action, day: date, roster: Roster,
@@ -241,9 +337,17 @@ def eligible_voters(definition: Definition, case: CaseFacts, action: Action, day
     role = action.quorum.role if action.quorum and action.quorum.role else None
     wanted = {role} if role else set(action.roles)
     excluded = excluded_by_segregation(definition, action, case, history)
-    return sum(1 for person_id in roster.people()
-               if person_id not in excluded and roster.roles_on(person_id, day) & wanted
-               and (present is None or person_id in present))
+    seats: set[int] = set()  # a holder and his delegate fill one seat
+    for person_id in roster.people():
+        if person_id in excluded or (present is not None and person_id not in present):
+            continue
+        if expand_roles(roster.own_roles_on(person_id, day)) & wanted:
+            seats.add(person_id)
+            continue
+        holders = {h for r in wanted if (h := roster.on_behalf(person_id, r, day)) is not None} - set(excluded)
+        if holders:
+            seats.add(min(holders))
+    return len(seats)
 
 
 def missing_requirements(

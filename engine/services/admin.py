@@ -92,11 +92,15 @@ class Admin:
             return summary
 
     def cooperatives(self) -> list[tuple[Cooperative, int, int]]:
-        """Every cooperative with its count of current role holders and open cases (three queries)."""
+        """Every real cooperative with its count of current role holders and open cases (three queries).
+
+        Sandboxes (``training``) are not cooperatives anyone reports on: ``latihan`` commands list them.
+        """
         self.ctx.db.require_schema()
         today = self.ctx.today()
         with self.ctx.db.reader() as session:
-            coops = session.scalars(select(Cooperative).order_by(Cooperative.slug)).all()
+            coops = session.scalars(select(Cooperative).where(Cooperative.training.is_(False))
+                                    .order_by(Cooperative.slug)).all()
             holders = dict(session.execute(
                 select(RoleAssignment.coop_id, func.count(func.distinct(RoleAssignment.person_id)))
                 .where(RoleAssignment.starts_on <= today,

@@ -25,6 +25,7 @@ from engine.audit.log import checkpoint_now
 from engine.audit.proofs import EntryProof, latest_checkpoint, leaf_hashes, prove_entries
 from engine.audit.verify import VerifyReport, latest_verification, record_verification, verify_log
 from engine.errors import AuditIntegrityError, EnvironmentFaultError
+from engine.services.calendars import calendar_for
 from engine.services.context import Context
 from engine.services.dto import FOLLOWUP_WORKFLOW
 
@@ -106,8 +107,8 @@ class AuditService:
         """
         self.ctx.db.require_schema()
         with self.ctx.db.snapshot() as session:  # no write lock held while a big log is read
-            coops = [self.ctx.coop(session, coop_slug)] if coop_slug else session.scalars(
-                select(Cooperative).order_by(Cooperative.slug)).all()
+            coops = [self.ctx.coop(session, coop_slug)] if coop_slug else session.scalars(  # all: the real ones
+                select(Cooperative).where(Cooperative.training.is_(False)).order_by(Cooperative.slug)).all()
             done = [(coop.id, verify_log(session, coop, all_signatures=all_signatures,
                                          since=latest_verification(session, coop.id) if since_last else None))
                     for coop in coops]
@@ -152,7 +153,8 @@ class AuditService:
         self.ctx.db.require_schema()
         with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
-            return find(session, coop, self.ctx.pinned, start=start, end=end, now=self.ctx.clock(), tz=self.ctx.tz)
+            return find(session, coop, self.ctx.pinned, start=start, end=end, now=self.ctx.clock(), tz=self.ctx.tz,
+                        calendar=calendar_for(self.ctx.settings, coop.settings))
 
     def open_followups(self, coop_slug: str, username: str, findings: Sequence[Finding]) -> list[str]:
         """Open a temuan -> rekomendasi -> tindak lanjut case per finding not followed up yet."""

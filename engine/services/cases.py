@@ -56,7 +56,15 @@ from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
 from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
-from engine.domain.policy import Eligibility, History, Roster, missing_requirements, quorum_needed, who_may
+from engine.domain.policy import (
+    Eligibility,
+    History,
+    Roster,
+    missing_requirements,
+    quorum_needed,
+    seat_votes,
+    who_may,
+)
 from engine.domain.roles import role_label
 from engine.domain.values import (
     format_value,
@@ -76,11 +84,14 @@ from engine.errors import (
     RequestConflictError,
     ValidationError,
 )
+from engine.services.announce import announce_decision
 from engine.services.budgets import bound_documents
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import ActResult
+from engine.services.escalation import handed_roles, widened
 from engine.services.meetings import meeting_of, person_ids
 from engine.services.members import apply_effects
+from engine.services.migration import carry_out
 from engine.services.sessions import WebSessions
 
 __all__ = ["CaseCommands", "Upload"]
@@ -138,6 +149,7 @@ class _Checked:
     data: dict[str, Any]
     votes: int
     needed: int
+    on_behalf: int | None = None  # the holder acted for (a.n.)
 
 
 class CaseCommands:
@@ -185,7 +197,8 @@ class CaseCommands:
         held = roster.roles_on(person.id, day)
         first = d.actions_from(d.initial_state)
         starter_roles = [r for a in first for r in a.roles]
-        role = next((r for r in starter_roles if r in held), None)
+        role = next((r for r in starter_roles if r in held and roster.on_behalf(person.id, r, day) is None),
+                    next((r for r in starter_roles if r in held), None))
         if role is None:
             labels = " atau ".join(dict.fromkeys(role_label(r) for r in starter_roles))
             raise PermissionDeniedError(
@@ -208,7 +221,10 @@ class CaseCommands:
         revision = _revision(session, case, data, now)
         self._log(session, coop, case, record, action="mulai", kind="start", from_state="", to_state=case.state,
                   person=person, role=role, comment=comment, checks=[], revision_sha=revision.sha256,
-                  attachments=[a["sha256"] for a in attached.values()], vote=None, settings=settings, now=now)
+                  attachments=[a["sha256"] for a in attached.values()], vote=None, settings=settings, now=now,
+                  on_behalf=roster.on_behalf(person.id, role, day))
+        announce_decision(self.ctx, session, coop=coop, case=case, d=d, action=None, actor=person, role=role,
+                          fired=True, seq=0, roster=roster, day=day, now=now)
         if claimed is not None:
             claimed.case_id, claimed.result = case.id, {"number": number}
         return number
@@ -291,14 +307,16 @@ class CaseCommands:
             raise self._not_here(case, d, action_id, history)
         settings = resolved_settings(d, coop.settings)
         votes_here = step_votes(session, [case])[case.id]
-        voted = {v.person_id: v.action for v in votes_here}
+        voted = seat_votes(votes_here, history)
         listed = person_ids(session, listed_usernames(d, case.data))  # who is on a daftar hadir that votes
         eligibility: dict[int, Eligibility] = {}
+        handed = handed_roles(session, [(case.id, case.step_no)]).get(case.id, [])  # overdue, "alihkan"
 
         def may(action: Action) -> Eligibility:
             if id(action) not in eligibility:
                 present = present_people(d, action, case.data, listed)
-                eligibility[id(action)] = who_may(d, case, action, person.id, day, roster, history, voted, present)
+                eligibility[id(action)] = who_may(d, case, widened(action, handed), person.id, day, roster,
+                                                  history, voted, present)
             return eligibility[id(action)]
 
         # Who may act is decided before anything else is looked at, so a refusal says why.
@@ -341,7 +359,8 @@ class CaseCommands:
                                    settings)
             needed = quorum_needed(action, settings)
             votes = 1 + sum(1 for v in votes_here if v.action == action.id) if action.quorum is not None else 1
-            checked.append(_Checked(eligible.role or action.roles[0], attached, complete, votes, needed))
+            checked.append(_Checked(eligible.role or action.roles[0], attached, complete, votes, needed,
+                                    eligible.on_behalf_of))
             return votes >= needed
 
         try:
@@ -365,7 +384,7 @@ class CaseCommands:
                         checks=checks, revision_sha=revision_sha,
                         attachments=[a["sha256"] for a in outcome.attached.values()],
                         vote={"count": votes, "needed": needed} if action.quorum else None,
-                        settings=settings, now=now)
+                        settings=settings, now=now, on_behalf=outcome.on_behalf)
         if action.quorum is not None:
             session.add(Vote(coop_id=coop.id, case_id=case.id, step_no=step_no, action=action.id,
                              person_id=person.id, role=outcome.role, seq=seq, cast_at=now))
@@ -376,7 +395,10 @@ class CaseCommands:
             if d.states[decision.state].final:
                 case.closed_at = now
                 apply_effects(session, coop, record.workflow_id, case, day, now)
+                carry_out(self.ctx, session, coop, record.workflow_id, case, person, outcome.role, now)
         session.flush()
+        announce_decision(ctx, session, coop=coop, case=case, d=d, action=action, actor=person, role=outcome.role,
+                          fired=decision.fired, seq=seq, roster=roster, day=day, now=now)
         target = d.states[decision.state]
         result = ActResult(case.number, action.id, state, decision.state, target.status_label or target.title,
                            decision.fired, votes, needed, seq, action.display)
@@ -462,8 +484,10 @@ class CaseCommands:
     def _log(self, session: Session, coop: Cooperative, case: Case, record: DefinitionRecord, *,
              action: str, kind: str, from_state: str, to_state: str, person: Person, role: str,
              comment: str | None, checks: list[str], revision_sha: str, attachments: list[str],
-             vote: dict[str, int] | None, settings: dict[str, Any], now: datetime) -> int:
-        """Append the decision's audit entry (and signed checkpoint) and its readable event row."""
+             vote: dict[str, int] | None, settings: dict[str, Any], now: datetime,
+             on_behalf: int | None = None) -> int:
+        """Append the decision's audit entry (and signed checkpoint) and its readable event row;
+        ``on_behalf``: the holder the actor acted for under a delegation (``atas_nama`` in the entry)."""
         fields: dict[str, Any] = {
             "case": case.number, "definition": record.pinned_ref, "action": action, "kind": kind,
             "from": from_state, "to": to_state, "actor": person.username, "role": role,
@@ -473,6 +497,8 @@ class CaseCommands:
         }
         if vote is not None:
             fields["vote"] = vote
+        if on_behalf is not None:
+            fields["atas_nama"] = session.get_one(Person, on_behalf).username
         documents = bound_documents(session, coop, record.workflow_id, case.data)
         if documents is not None:  # the approval binds the document as it is now (RK/RAPB)
             fields["documents"] = documents
@@ -480,7 +506,7 @@ class CaseCommands:
         session.add(CaseEvent(coop_id=coop.id, seq=seq, case_id=case.id, step_no=case.step_no,
                               action=action, kind=kind, from_state=from_state, to_state=to_state,
                               actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
-                              settings=settings, data_rev=case.data_rev, at=now))
+                              settings=settings, data_rev=case.data_rev, at=now, on_behalf_of_id=on_behalf))
         return seq
 
 

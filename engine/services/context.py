@@ -19,6 +19,7 @@ from engine.adapters.store.models import (
     CaseEvent,
     Cooperative,
     DefinitionRecord,
+    Delegation,
     Person,
     RoleAssignment,
     Vote,
@@ -26,14 +27,14 @@ from engine.adapters.store.models import (
 from engine.domain.definitions.loader import LoadedDefinition, load_definition_text
 from engine.domain.definitions.registry import Registry
 from engine.domain.limits import DEFINITION_TITLE, text_problem
-from engine.domain.policy import History, Roster
+from engine.domain.policy import Delegated, History, Roster
 from engine.errors import AuditIntegrityError, DefinitionChangedError, FieldProblem, NotFoundError, ValidationError
 from engine.settings import Settings
 
 if TYPE_CHECKING:  # the key (cryptography) loads when a command first signs or verifies
     from engine.audit.keys import Signer
 
-__all__ = ["Context", "histories", "rosters", "step_votes"]
+__all__ = ["Context", "delegations_of", "histories", "rosters", "step_votes"]
 
 
 class Context:
@@ -175,7 +176,22 @@ def rosters(session: Session, coop_ids: Iterable[int]) -> dict[int, Roster]:
         for row in session.scalars(select(RoleAssignment).where(RoleAssignment.coop_id.in_(ids))
                                    .order_by(RoleAssignment.starts_on, RoleAssignment.id)):
             terms[row.coop_id].append(row)
-    return {i: Roster(rows) for i, rows in terms.items()}
+    handed = delegations_of(session, ids)
+    return {i: Roster(rows, handed[i]) for i, rows in terms.items()}
+
+
+def delegations_of(session: Session, coop_ids: Iterable[int]) -> dict[int, list[Delegated]]:
+    """Every delegation (a.n.) of these cooperatives as the policy reads them, one query."""
+    ids = set(coop_ids)
+    out: dict[int, list[Delegated]] = {i: [] for i in ids}
+    if ids:
+        for row in session.execute(
+                select(Delegation.coop_id, Delegation.role, Delegation.holder_id, Delegation.delegate_id,
+                       Delegation.starts_on, Delegation.ends_on, Delegation.revoked_at)
+                .where(Delegation.coop_id.in_(ids)).order_by(Delegation.starts_on, Delegation.id)):
+            out[row.coop_id].append(Delegated(row.role, row.holder_id, row.delegate_id, row.starts_on, row.ends_on,
+                                              row.revoked_at is not None))
+    return out
 
 
 def histories(session: Session, case_ids: Iterable[int]) -> tuple[dict[int, History], dict[int, str]]:

@@ -69,6 +69,8 @@ class EventView:
     checks: list[str]
     #: The action as people read it ("Verifikasi dan teruskan ke ketua"), never its id.
     label: str = ""
+    #: The full name of the holder the actor acted for (a.n., under a delegation); "" in their own right.
+    on_behalf: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,9 @@ class CaseView:
     waiting: list[tuple[str, str]] = field(default_factory=list)
     #: The day the current step is due (local time), None without a deadline or once final.
     due_on: date | None = None
+    #: The current step's escalations, oldest first: (what was done, e.g. "dialihkan juga ke Wakil Ketua
+    #: Bidang Usaha", when). Empty while the step is not overdue.
+    escalations: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,8 @@ class Membership:
     name: str
     city: str | None
     roles: frozenset[str]
+    #: A sandbox cooperative ("latihan"): kept out of the menu, the real tasks and every overview.
+    training: bool = False
 
     @property
     def labels(self) -> str:
@@ -219,6 +226,10 @@ class User:
     username: str
     full_name: str
     memberships: tuple[Membership, ...] = field(default=())
+    #: Where notification e-mails go (None: shown in the web app only).
+    email: str | None = None
+    #: How many of their notifications are unread (the menu's badge).
+    unread: int = 0
 
     def membership(self, slug: str) -> Membership | None:
         """Membership in one cooperative (None = no access)."""

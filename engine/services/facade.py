@@ -41,11 +41,16 @@ if TYPE_CHECKING:  # each use case is imported when first used: `case show` need
     from engine.services.admin import Accounts, Admin, DocumentCertificate
     from engine.services.audit import FOLLOWUP_WORKFLOW, AuditService
     from engine.services.cases import CaseCommands, Upload
+    from engine.services.delegation import Delegations
     from engine.services.documents import DocumentService
+    from engine.services.escalation import Escalations, TickReport
     from engine.services.members import MemberRegister
+    from engine.services.migration import CaseMigrations
+    from engine.services.notifications import Notifications
     from engine.services.organisation import ImportSummary
     from engine.services.procedures import Procedures
     from engine.services.sessions import WebSessions
+    from engine.services.training import Training
     from engine.services.views import CaseViews
     from engine.settings import Settings
 
@@ -123,11 +128,32 @@ class Services:
         return AuditService(self.context, self._start_number)
 
     @cached_property
+    def delegations(self) -> Delegations:
+        """Delegations (a.n.): a role holder hands a role to another person for a period."""
+        from engine.services.delegation import Delegations
+
+        return Delegations(self.context)
+
+    @cached_property
+    def escalations(self) -> Escalations:
+        """Deadlines and escalation of overdue steps (``tick``)."""
+        from engine.services.escalation import Escalations
+
+        return Escalations(self.context)
+
+    @cached_property
     def members(self) -> MemberRegister:
         """The Buku Daftar Anggota."""
         from engine.services.members import MemberRegister
 
         return MemberRegister(self.context)
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        """Each person's messages (web inbox) and their delivery by e-mail."""
+        from engine.services.notifications import Notifications
+
+        return Notifications(self.context)
 
     @cached_property
     def procedures(self) -> Procedures:
@@ -137,11 +163,25 @@ class Services:
         return Procedures(self.context)
 
     @cached_property
+    def migrations(self) -> CaseMigrations:
+        """Move running cases to a new version of their procedure (plan, propose)."""
+        from engine.services.migration import CaseMigrations
+
+        return CaseMigrations(self.context, self.cases)
+
+    @cached_property
     def documents(self) -> DocumentService:
         """Printed documents (loads WeasyPrint on first use)."""
         from engine.services.documents import DocumentService
 
         return DocumentService(self.context)
+
+    @cached_property
+    def training(self) -> Training:
+        """Training mode ("latihan"): each person's sandbox cooperative."""
+        from engine.services.training import Training
+
+        return Training(self.context)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -321,10 +361,22 @@ class Services:
         """The first page of an attached PDF as a PNG."""
         return self.views.attachment_preview(slug, number, sha256)
 
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """One round of the background work (``tatakelola tick``, and ``serve`` every tick interval): escalate
+        every overdue step's levels due by ``now`` (default: the clock), each exactly once.
+
+        Further periodic work (sending the outbox's e-mail) goes after the escalations, so the messages they
+        add go out in the same round; record what it did on the report (``report.mailed``).
+        """
+        report = self.escalations.tick(now)
+        delivery = self.notifications.deliver_due(now=now)  # a mail server that is down only delays the e-mail
+        report.mailed = delivery.sent
+        return report
+
     def dinas_overview(self, user: User, year: int | None = None) -> list[DinasRow]:
         """The cooperatives a Dinas officer follows, side by side, each with its trail verified (only the
         entries added since its last verification are read: :meth:`AuditService.verify_followed`)."""
-        followed = [m.slug for m in user.memberships if "dinas" in m.roles]
+        followed = [m.slug for m in user.memberships if "dinas" in m.roles and not m.training]
         if not followed:
             return []
         trail = {r.coop: (r.ok, r.size) for r in self.audit.verify_followed(followed)}

@@ -15,7 +15,16 @@ from engine.adapters.store.models import Cooperative, Person, RoleAssignment
 from engine.audit.log import create_head
 from engine.domain.definitions.loader import located_problems, parse_yaml, position_of
 from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load
-from engine.domain.limits import CITY, COOP_NAME, KELURAHAN, PERSON_NAME, TERM_NOTE, checked_settings, checked_text
+from engine.domain.limits import (
+    CITY,
+    COOP_NAME,
+    KELURAHAN,
+    PERSON_NAME,
+    TERM_NOTE,
+    checked_email,
+    checked_settings,
+    checked_text,
+)
 from engine.domain.roles import ROLES
 from engine.errors import DefinitionError, Problem
 from engine.services.members import MemberIn
@@ -35,6 +44,8 @@ class PersonIn(_Strict):
 
     username: Username
     name: Annotated[str, checked_text(PERSON_NAME)] = Field(min_length=2, max_length=PERSON_NAME)
+    email: Annotated[str, checked_email()] | None = Field(
+        default=None, description="Address for notification e-mails; when absent, a stored address is kept.")
 
 
 class TermIn(_Strict):
@@ -247,11 +258,12 @@ def apply_org(session: Session, org: OrgFile, now: datetime) -> ImportSummary:
     for item in org.people:
         person = session.scalar(select(Person).where(Person.username == item.username))
         if person is None:
-            person = Person(username=item.username, full_name=item.name, created_at=now)
+            person = Person(username=item.username, full_name=item.name, created_at=now, email=item.email)
             session.add(person)
             summary.people_added += 1
-        elif person.full_name != item.name:
+        elif person.full_name != item.name or (item.email is not None and person.email != item.email):
             person.full_name = item.name
+            person.email = item.email if item.email is not None else person.email
             summary.people_updated += 1
         people[item.username] = person
     session.flush()

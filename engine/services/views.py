@@ -29,15 +29,18 @@ from engine.adapters.store.models import (
     RoleAssignment,
     Vote,
 )
+from engine.audit.entry import MIGRATION_KIND
 from engine.domain.attendance import attendance_fields, listed_usernames, meeting_day, present_people
+from engine.domain.calendar import WorkCalendar
 from engine.domain.definitions.model import Action, Deadline, Definition
 from engine.domain.definitions.phrase import guard_sentence
 from engine.domain.machine import machine_for
-from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, who_may
+from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, seat_votes, who_may
 from engine.domain.roles import role_label
 from engine.domain.values import format_rupiah, format_value, resolved_settings
 from engine.errors import GuardError, NotFoundError, PermissionDeniedError
-from engine.services.context import Context, histories, rosters, step_votes
+from engine.services.calendars import calendar_for
+from engine.services.context import Context, delegations_of, histories, rosters, step_votes
 from engine.services.dto import (
     FOLLOWUP_WORKFLOW,
     ActionOption,
@@ -54,9 +57,11 @@ from engine.services.dto import (
     StartForm,
     User,
 )
+from engine.services.escalation import escalations_of, handed_roles, widened
 from engine.services.meetings import eligible_on, person_ids
+from engine.services.waiting import waiting_on
 
-__all__ = ["CaseViews"]
+__all__ = ["CaseViews", "waiting_on"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class _Facts:
     names: Mapping[int, str]
     votes: Mapping[int, Sequence[Vote]]
     listed: Mapping[str, int]  # user name -> person id of everyone on a daftar hadir that decides who votes
+    handed: Mapping[int, list[str]] = field(default_factory=dict)  # case id -> roles its step was handed to
 
 
 class _EventFacts(NamedTuple):
@@ -83,6 +89,7 @@ class _EventFacts(NamedTuple):
     to_state: str
     role: str
     at: datetime
+    on_behalf_of_id: int | None = None
 
 
 #: Events a Berita Acara records as decisions; it is made once a case holds one (``documents.minutes``).
@@ -115,11 +122,12 @@ def _decision_histories(session: Session, case_ids: Sequence[int]) -> dict[int, 
     """Each case's events, oldest first, without comment, ticks or settings (one query; no names)."""
     events: dict[int, list[_EventFacts]] = {i: [] for i in case_ids}
     if events:
-        for case_id, seq, actor_id, action, kind, from_state, to_state, role, at in session.execute(
+        for case_id, seq, actor_id, action, kind, from_state, to_state, role, at, behalf in session.execute(
                 select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.actor_id, CaseEvent.action, CaseEvent.kind,
-                       CaseEvent.from_state, CaseEvent.to_state, CaseEvent.role, CaseEvent.at)
+                       CaseEvent.from_state, CaseEvent.to_state, CaseEvent.role, CaseEvent.at,
+                       CaseEvent.on_behalf_of_id)
                 .where(_among(session, CaseEvent.case_id, events)).order_by(CaseEvent.seq)):
-            events[case_id].append(_EventFacts(seq, actor_id, action, kind, from_state, to_state, role, at))
+            events[case_id].append(_EventFacts(seq, actor_id, action, kind, from_state, to_state, role, at, behalf))
     return {i: History(rows, {}) for i, rows in events.items()}
 
 
@@ -138,6 +146,8 @@ def _event_label(d: Definition, event: CaseEvent) -> str:
     """The action of a logged event as people read it: the variant that made this move, else any of that id."""
     if event.kind == "start":
         return "Memulai kasus"
+    if event.kind == MIGRATION_KIND:
+        return "Pindah versi prosedur"
     same = [a for a in d.actions if a.id == event.action]
     moved = [a for a in same if a.to == event.to_state and event.from_state in a.from_]
     chosen = moved or same
@@ -177,7 +187,8 @@ def _decision_rosters(session: Session, coop_ids: AbstractSet[int]) -> dict[int,
                        RoleAssignment.starts_on, RoleAssignment.ends_on)
                 .where(RoleAssignment.coop_id.in_(terms)).order_by(RoleAssignment.starts_on, RoleAssignment.id)):
             terms[coop_id].append(_TermFacts(person_id, role, starts_on, ends_on))
-    return {i: _RosterOnce(rows) for i, rows in terms.items()}
+    handed = delegations_of(session, terms)
+    return {i: _RosterOnce(rows, handed[i]) for i, rows in terms.items()}
 
 
 def _may_wait_on(d: Definition, state: str, created_by: int, person_id: int, held: AbstractSet[str]) -> bool:
@@ -219,7 +230,8 @@ class CaseViews:
         votes = _decision_votes(session, cases) if options_only else step_votes(session, cases)
         # the inbox names only who started each case (its cards say who asked); a page names voters too
         wanted = ({c.created_by for c in cases} if options_only
-                  else {v.person_id for rows in votes.values() for v in rows}) - set(names)
+                  else {v.person_id for rows in votes.values() for v in rows}
+                  | {e.on_behalf_of_id for h in events.values() for e in h.events if e.on_behalf_of_id}) - set(names)
         if wanted:
             names = {**names, **dict(session.execute(select(Person.id, Person.full_name)
                                                      .where(Person.id.in_(wanted))).all())}
@@ -227,7 +239,8 @@ class CaseViews:
                                       for u in listed_usernames(self.ctx.pinned(records[c.definition_id]).definition,
                                                                 c.data)})
         terms = {i: known_rosters[i] for i in coop_ids} if known_rosters is not None else rosters(session, coop_ids)
-        return _Facts(coops, records, terms, events, names, votes, listed)
+        handed = handed_roles(session, [(c.id, c.step_no) for c in cases])  # overdue steps handed on (alihkan)
+        return _Facts(coops, records, terms, events, names, votes, listed, handed)
 
     def warm_up(self) -> int:
         """Parse every procedure version the database holds and build its machine, once per process
@@ -243,7 +256,8 @@ class CaseViews:
         """The list line of a case (``requester``: the starter's full name, when the page has it)."""
         state = d.states[case.state]
         since = as_utc(case.state_since)
-        due = state.deadline.due(since, self.ctx.tz) if state.deadline is not None and not state.final else None
+        due = state.deadline.due(since, self.ctx.tz, calendar_for(self.ctx.settings, coop.settings)) \
+            if state.deadline is not None and not state.final else None
         amount = next((format_rupiah(v) for n, f in d.fields.items() if f.type == "money"
                        and isinstance(v := case.data.get(n), int) and not isinstance(v, bool)), None)
         return CaseSummary(case.number, coop.slug, d.id, d.title, case.state, state.status_label or state.title,
@@ -267,6 +281,7 @@ class CaseViews:
             view.waiting = self._waiting(session, case, facts, today, step)
             if view.summary.due is not None:
                 view.due_on = view.summary.due.astimezone(self.ctx.tz).date()
+                view.escalations = escalations_of(session, case)
             return view
 
     def _waiting(self, session: Session, case: Case, facts: _Facts, day: date,
@@ -274,21 +289,8 @@ class CaseViews:
         """Everyone who may take an action of the current step today, as (full name, role label),
         in the order of the step's actions (one query for the names)."""
         d = self.ctx.pinned(facts.records[case.definition_id]).definition
-        if d.states[case.state].final:
-            return []
-        roster, history = facts.rosters[case.coop_id], facts.histories[case.id]
-        voted = {v.person_id: v.action for v in facts.votes[case.id]}
-        found: dict[int, str] = {}
-        people = [p for p in roster.people() if roster.roles_on(p, day)]
-        for action, guard_ok, present in step:
-            if not guard_ok or action.kind == "cancel":
-                continue
-            for person_id in people:
-                if person_id in found:
-                    continue
-                eligibility = who_may(d, case, action, person_id, day, roster, history, voted, present)
-                if eligibility.allowed and eligibility.role:
-                    found[person_id] = eligibility.role
+        voted = seat_votes(facts.votes[case.id], facts.histories[case.id])
+        found = waiting_on(d, case, day, facts.rosters[case.coop_id], facts.histories[case.id], voted, step)
         if not found:
             return []
         names = dict(session.execute(select(Person.id, Person.full_name).where(Person.id.in_(found))).all())
@@ -330,7 +332,7 @@ class CaseViews:
                         mutu_baku=state.mutu_baku.model_dump() if state.mutu_baku else None, fields=[],
                         step_no=case.step_no)
         context = {**{n: case.data.get(n) for n in d.fields}, "settings": settings}
-        voted = {v.person_id: v.action for v in votes}
+        voted = seat_votes(votes, history)
         machine = machine_for(loaded)
         seen: set[str] = set()
         for first in d.actions_from(case.state):
@@ -342,6 +344,7 @@ class CaseViews:
                 action, guard_ok = chosen or first, chosen is not None
             except GuardError:
                 action, guard_ok = first, True  # decided once the data is filled in
+            action = widened(action, facts.handed.get(case.id, []))
             present = present_people(d, action, case.data, facts.listed)
             if step is not None:
                 step.append((action, guard_ok, present))
@@ -354,7 +357,8 @@ class CaseViews:
         for e in cast(Sequence[CaseEvent], history.events):  # the rows histories() loaded
             view.history.append(EventView(e.seq, as_utc(e.at), e.action, e.kind, e.from_state, e.to_state,
                                           history.usernames.get(e.actor_id, "?"), facts.names.get(e.actor_id, "?"),
-                                          e.role, e.comment, list(e.checks), _event_label(d, e)))
+                                          e.role, e.comment, list(e.checks), _event_label(d, e),
+                                          facts.names.get(e.on_behalf_of_id, "?") if e.on_behalf_of_id else ""))
         for vote in votes:
             view.votes.setdefault(vote.action, []).append(facts.names.get(vote.person_id, "?"))
         # The Berita Acara is made once the case holds a decision (as documents.minutes requires).
@@ -506,6 +510,8 @@ class CaseViews:
                     .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id))
             if coop_slug:
                 stmt = stmt.where(Cooperative.id == self.ctx.coop(session, coop_slug).id)
+            else:  # every cooperative: the real ones (a sandbox's cases are listed with its code)
+                stmt = stmt.where(Cooperative.training.is_(False))
             if open_only:
                 stmt = stmt.where(Case.closed_at.is_(None))
             rows = session.execute(stmt.order_by(Case.created_at.desc(), Case.id.desc())).all()
@@ -527,18 +533,24 @@ class CaseViews:
                                            .where(RoleAssignment.person_id == person.id)))
             if coop_slug:
                 coop_ids &= {self.ctx.coop(session, coop_slug).id}
+            elif coop_ids:  # a sandbox's steps are practice, never mixed with real tasks (asked for by its code)
+                coop_ids -= set(session.scalars(select(Cooperative.id).where(
+                    Cooperative.id.in_(coop_ids), Cooperative.training.is_(True))))
             held = _decision_rosters(session, coop_ids)
             roles = {i: held[i].roles_on(person.id, day) for i in coop_ids}
             coop_ids = {i for i in coop_ids if roles[i]}
-            steps = session.execute(select(Case.id, Case.coop_id, Case.definition_id, Case.state, Case.created_by)
+            steps = session.execute(select(Case.id, Case.coop_id, Case.definition_id, Case.state, Case.created_by,
+                                           Case.step_no)
                                     .where(Case.coop_id.in_(coop_ids), Case.closed_at.is_(None))).all() \
                 if coop_ids else []
+            handed = handed_roles(session, [(s.id, s.step_no) for s in steps])  # a deputy's overdue steps too
             record_ids = {s.definition_id for s in steps}
             records = {r.id: r for r in session.scalars(select(DefinitionRecord).where(
                 DefinitionRecord.id.in_(record_ids)))} if record_ids else {}
             wanted = [s.id for s in steps
                       if _may_wait_on(self.ctx.pinned(records[s.definition_id]).definition, s.state, s.created_by,
-                                      person.id, roles[s.coop_id])]
+                                      person.id, roles[s.coop_id])
+                      or set(handed.get(s.id, [])) & roles[s.coop_id]]
             cases = list(session.scalars(select(Case).where(_among(session, Case.id, wanted))
                                          .order_by(Case.state_since))) if wanted else []
             facts = self._facts(session, cases, records=records, known_rosters=held, options_only=True)
@@ -576,8 +588,11 @@ class CaseViews:
         for coop in coops.values():
             roles = Roster(by_coop[coop.id]).roles_on(person.id, today)
             if roles:
-                memberships.append(Membership(coop.slug, coop.name, coop.city, frozenset(roles)))
-        return User(person.id, person.username, person.full_name, tuple(memberships))
+                memberships.append(Membership(coop.slug, coop.name, coop.city, frozenset(roles), coop.training))
+        from engine.services.notifications import unread_in  # web requests only: `case show` needs no inbox
+
+        return User(person.id, person.username, person.full_name, tuple(memberships), person.email,
+                    unread_in(session, person.id))  # the menu's badge: one COUNT
 
     # -- the Dinas ----------------------------------------------------------------------------
 
@@ -595,7 +610,8 @@ class CaseViews:
             return []
         now = self.ctx.clock()
         with self.ctx.db.reader() as session:
-            coops = {c.id: c for c in session.scalars(select(Cooperative).where(Cooperative.slug.in_(slugs)))}
+            coops = {c.id: c for c in session.scalars(select(Cooperative).where(
+                Cooperative.slug.in_(slugs), Cooperative.training.is_(False)))}  # a sandbox is never followed
             records = {r.id: r for r in session.scalars(select(DefinitionRecord))}
             open_cases: dict[int, int] = dict.fromkeys(coops, 0)
             overdue: dict[int, int] = dict.fromkeys(coops, 0)
@@ -614,7 +630,8 @@ class CaseViews:
                     findings[coop_id] += count
                 if state.deadline is not None:
                     overdue[coop_id] += self._overdue(session, (coop_id, definition_id, state_id), count,
-                                                      as_utc(oldest), as_utc(newest), state.deadline, now)
+                                                      as_utc(oldest), as_utc(newest), state.deadline, now,
+                                                      calendar_for(self.ctx.settings, coops[coop_id].settings))
             since = datetime(year - 1, 1, 1, tzinfo=UTC)
             plans = session.execute(
                 select(Case.coop_id, Case.number, Case.state, Case.created_at, DefinitionRecord.workflow_id,
@@ -642,7 +659,7 @@ class CaseViews:
         return sorted(out, key=lambda row: row.attention)
 
     def _overdue(self, session: Session, group: tuple[int, int, str], count: int, oldest: datetime,
-                 newest: datetime, deadline: Deadline, now: datetime) -> int:
+                 newest: datetime, deadline: Deadline, now: datetime, calendar: WorkCalendar) -> int:
         """How many open cases of one (cooperative, procedure version, state) are past the step's deadline.
 
         A case entered at ``since`` is due at ``deadline.due(since)``, never earlier than ``amount`` calendar
@@ -655,8 +672,13 @@ class CaseViews:
             soonest = latest_due = timedelta(hours=amount)
         elif deadline.unit == "hari":
             soonest = latest_due = timedelta(days=amount)
-        else:  # working days: weekends add at most two days per five, plus one for a start on a weekend
-            soonest, latest_due = timedelta(days=amount), timedelta(days=amount + 2 * (amount // 5 + 1) + 1)
+        else:  # working days: weekends add at most two days per five, plus one for a start on a weekend;
+            # holidays (the weekdays off in the past year, a generous bound) add themselves and their weekends
+            today = now.astimezone(self.ctx.tz).date()
+            off = sum(1 for day, _ in calendar.holidays_between(today - timedelta(days=366), today + timedelta(days=1))
+                      if day.weekday() < 5)
+            days = amount + off
+            soonest, latest_due = timedelta(days=amount), timedelta(days=days + 2 * (days // 5 + 1) + 1)
         surely, never = now - latest_due, now - soonest  # entered before `surely`: overdue; after `never`: not
         if newest < surely:
             return count
@@ -668,7 +690,7 @@ class CaseViews:
         total = session.scalar(select(func.count()).where(*where, Case.state_since < surely)) or 0
         for since in session.scalars(select(Case.state_since).where(*where, Case.state_since >= surely,
                                                                     Case.state_since < never)):
-            if now > deadline.due(as_utc(since), self.ctx.tz):
+            if now > deadline.due(as_utc(since), self.ctx.tz, calendar):
                 total += 1
         return total
 

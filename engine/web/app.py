@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,18 @@ THREADS = 15
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = THREADS
-    yield
+    from engine.web.ticker import start_ticker
+
+    ticker = start_ticker(app.state.services)  # deadlines escalate every tick_interval_s (0: from cron)
+    try:
+        yield
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+            with suppress(asyncio.CancelledError):
+                await ticker
 
 
 #: What an error page says for a status the framework itself answers with (its own text is English).
@@ -226,13 +236,19 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
         return await render_error(request, http_status_for(exc), _UNEXPECTED)
 
     from engine.web.api import router as api_router
+    from engine.web.delegation import router as delegation_router
     from engine.web.documents import router as documents_router
     from engine.web.members import router as members_router
+    from engine.web.notifications import router as notifications_router
     from engine.web.pages import router as pages_router
+    from engine.web.training import router as training_router
 
     app.include_router(documents_router)
     app.include_router(members_router)
+    app.include_router(delegation_router)
+    app.include_router(notifications_router)
     app.include_router(pages_router)
+    app.include_router(training_router)
     app.include_router(api_router)
     return app
 

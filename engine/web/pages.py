@@ -12,6 +12,7 @@ import io
 import tempfile
 import uuid
 import zipfile
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,6 +45,7 @@ from engine.web.security import (
     session_token,
     signed_in_username,
 )
+from engine.web.training import acting_as, case_panel, start_panel
 
 __all__ = ["router"]
 
@@ -163,24 +165,26 @@ def cooperative(request: Request, slug: str, semua: int = 0) -> Response:
 
 
 @router.get("/k/{slug}/mulai", response_class=HTMLResponse)
-def start_page(request: Request, slug: str, prosedur: str = "") -> Response:
+def start_page(request: Request, slug: str, prosedur: str = "", sebagai: str = "") -> Response:
     user = current_user(request)
     require_member(user, slug)
     if not prosedur:
         return RedirectResponse(f"/k/{slug}#mulai", status_code=303)
-    form = services_of(request).start_form(prosedur[:64], slug, user.username)
-    return _render_start(request, user, slug, form, errors=[], typed={}, headline=None)
+    acting = acting_as(request, user, slug, sebagai)  # training mode only: checked against the database
+    form = services_of(request).start_form(prosedur[:64], slug, acting or user.username)
+    return _render_start(request, user, slug, form, errors=[], typed={}, headline=None, acting=acting)
 
 
 def _render_start(request: Request, user: User, slug: str, form: StartForm, errors: list[FieldProblem],
                   typed: dict[str, str], headline: str | None, status: int = 200, comment: str = "",
-                  ticked: set[str] | None = None) -> Response:
+                  ticked: set[str] | None = None, acting: str | None = None) -> Response:
     names = {i.name for i in form.inputs}
     field_errors = {p.name: p.message for p in errors if p.name in names}
     general = [str(p) for p in errors if p.name not in names]
     return page(request, "start.html", user, status=status, form=form, slug=slug, inputs=form.inputs,
                 field_errors=field_errors, general=general, typed=typed, headline=headline, checks=form.checks,
-                ticked=ticked or set(), comment=comment, request_id=_new_request_id)
+                ticked=ticked or set(), comment=comment, request_id=_new_request_id, acting=acting,
+                latihan=start_panel(request, user, slug, form, acting))
 
 
 @router.post("/k/{slug}/mulai")
@@ -196,7 +200,8 @@ async def start_case(request: Request, slug: str) -> Response:
     services = services_of(request)
     workflow = str(form.get("prosedur", ""))[:64]
     submitting = str(form.get("tombol", "draf")) == "ajukan"
-    start = await run_in_threadpool(services.start_form, workflow, slug, user.username)
+    acting = await run_in_threadpool(acting_as, request, user, slug, str(form.get("sebagai", "")))
+    start = await run_in_threadpool(services.start_form, workflow, slug, acting or user.username)
     typed: dict[str, str] = {}
     for k, v in form.multi_items():  # a ticked list (daftar hadir) sends one value per person: comma separated
         if str(k).startswith("f.") and isinstance(v, str):
@@ -210,32 +215,44 @@ async def start_case(request: Request, slug: str) -> Response:
                                                   services.settings.max_attachment_mb)
                    for k, v in form.multi_items()
                    if str(k).startswith("a.") and isinstance(v, UploadFile) and v.filename}
-        number = await run_in_threadpool(
-            services.open_case, workflow, slug, user.username, values=typed, files=uploads,
-            comment=None if submitting and start.submit else comment or None, request_id=_request_id(form))
+        opening = None if submitting and start.submit else comment or None
+        if acting:  # training mode: started as the practice colleague, the trainee named on the trail
+            number = await run_in_threadpool(
+                partial(services.training.start_as, user.username, acting, slug, workflow, values=typed,
+                        files=uploads, comment=opening, request_id=_request_id(form)))
+        else:
+            number = await run_in_threadpool(
+                services.open_case, workflow, slug, user.username, values=typed, files=uploads, comment=opening,
+                request_id=_request_id(form))
     except ValidationError as exc:
         return _render_start(request, user, slug, start, errors=exc.problems, typed=typed, headline=exc.headline,
-                             status=exc.http_status, comment=comment, ticked=ticked)
+                             status=exc.http_status, comment=comment, ticked=ticked, acting=acting)
     if not submitting or start.submit is None:
         request.session["flash"] = f"Draf {number} tersimpan. Lengkapi bila perlu, lalu ajukan bila sudah siap."
         return RedirectResponse(case_url(slug, number), status_code=303)
     try:
-        result = await run_in_threadpool(
-            services.act, number, start.submit, user.username, values={}, checks=sorted(ticked),
-            comment=comment or None, files={}, coop_slug=slug, expected_step=0, member_only=True,
-            session_token=session_token(request), request_id=_request_id(form, ":ajukan"))
+        if acting:
+            result = await run_in_threadpool(partial(
+                services.training.act_as, user.username, acting, slug, number, start.submit, values={},
+                checks=sorted(ticked), comment=comment or None, files={}, expected_step=0,
+                session_token=session_token(request), request_id=_request_id(form, ":ajukan")))
+        else:
+            result = await run_in_threadpool(
+                services.act, number, start.submit, user.username, values={}, checks=sorted(ticked),
+                comment=comment or None, files={}, coop_slug=slug, expected_step=0, member_only=True,
+                session_token=session_token(request), request_id=_request_id(form, ":ajukan"))
     except (NotFoundError, LoginRequiredError):
         raise
     except ValidationError as exc:
         return await run_in_threadpool(
             _refused, request, slug, number, errors=exc.problems, typed=typed,
             headline=f"Draf {number} sudah tersimpan, tetapi belum dapat diajukan. {exc.headline}",
-            status=exc.http_status, comment=comment, ticked=ticked)
+            status=exc.http_status, comment=comment, ticked=ticked, acting=acting)
     except TatakelolaError as exc:
         return await run_in_threadpool(
             _refused, request, slug, number, errors=[], typed={},
             headline=f"Draf {number} sudah tersimpan, tetapi belum dapat diajukan. {exc.message}",
-            status=exc.http_status)
+            status=exc.http_status, acting=acting)
     request.session["flash"] = f"{number} diajukan ('{result.label}'); status kini: {result.state_title}."
     return RedirectResponse(case_url(slug, number) + "?ok=1", status_code=303)
 
@@ -243,16 +260,20 @@ async def start_case(request: Request, slug: str) -> Response:
 # -- the guided step page -------------------------------------------------------------------
 
 
-def _case_view(request: Request, user: User, slug: str, number: str) -> CaseView:
+def _case_view(request: Request, user: User, slug: str, number: str, acting: str | None = None) -> CaseView:
     require_member(user, slug)
-    return services_of(request).show(number, user.username, coop_slug=slug)
+    return services_of(request).show(number, acting or user.username, coop_slug=slug)
 
 
 @router.get("/k/{slug}/kasus/{prefix}/{year}/{seq}", response_class=HTMLResponse)
-def case_page(request: Request, slug: str, prefix: str, year: str, seq: str, konfirmasi: str = "") -> Response:
+def case_page(request: Request, slug: str, prefix: str, year: str, seq: str, konfirmasi: str = "",
+              sebagai: str = "") -> Response:
     user = current_user(request)
-    view = _case_view(request, user, slug, f"{prefix}/{year}/{seq}")
-    return _render_case(request, user, slug, view, errors=[], typed={}, headline=None, confirm=konfirmasi[:64])
+    require_member(user, slug)
+    acting = acting_as(request, user, slug, sebagai)  # training mode only: checked against the database
+    view = _case_view(request, user, slug, f"{prefix}/{year}/{seq}", acting)
+    return _render_case(request, user, slug, view, errors=[], typed={}, headline=None, confirm=konfirmasi[:64],
+                        acting=acting)
 
 
 #: Decisions that end or undo someone's work: the step page asks for a reason and a "Ya" first.
@@ -274,7 +295,7 @@ def _needs_confirmation(services: Services, prefix: str, action: str) -> bool:
 
 def _render_case(request: Request, user: User, slug: str, view: CaseView, errors: list[FieldProblem],
                  typed: dict[str, str], headline: str | None, status: int = 200, comment: str = "",
-                 ticked: set[str] | None = None, confirm: str = "") -> Response:
+                 ticked: set[str] | None = None, confirm: str = "", acting: str | None = None) -> Response:
     names = {i.name for i in view.inputs} | ({"comment"} if confirm else set())
     field_errors = {p.name: p.message for p in errors if p.name in names}
     general = [str(p) for p in errors if p.name not in names]
@@ -285,16 +306,20 @@ def _render_case(request: Request, user: User, slug: str, view: CaseView, errors
                 issued=view.issued, decided=view.decided, field_errors=field_errors, general=general, typed=typed,
                 headline=headline, checks=[(c, labels.get(c, c)) for c in checks], ticked=ticked or set(),
                 comment=comment, files=view.files, message=None, url=case_url(slug, view.summary.number),
-                quote=quote, confirm=asked, auditor=user.holds(slug, *AUDITORS), request_id=_new_request_id)
+                quote=quote, confirm=asked, auditor=user.holds(slug, *AUDITORS), request_id=_new_request_id,
+                acting=acting, latihan=case_panel(request, user, slug, view, acting))
 
 
 def _refused(request: Request, slug: str, number: str, errors: list[FieldProblem], typed: dict[str, str],
              headline: str | None, status: int, comment: str = "", ticked: set[str] | None = None,
-             confirm: str = "") -> Response:
-    """The step page again, saying why the decision was refused (it reads the case: run in the thread pool)."""
+             confirm: str = "", acting: str | None = None) -> Response:
+    """The step page again, saying why the decision was refused (it reads the case: run in the thread pool).
+
+    ``acting``: the practice colleague (training mode) the decision was taken as, already checked."""
     user = current_user(request)
-    return _render_case(request, user, slug, _case_view(request, user, slug, number), errors=errors, typed=typed,
-                        headline=headline, status=status, comment=comment, ticked=ticked, confirm=confirm)
+    return _render_case(request, user, slug, _case_view(request, user, slug, number, acting), errors=errors,
+                        typed=typed, headline=headline, status=status, comment=comment, ticked=ticked,
+                        confirm=confirm, acting=acting)
 
 
 async def _read_upload(upload: UploadFile, label: str, name: str, limit_mb: float) -> tuple[str, bytes]:
@@ -322,6 +347,9 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     comment = str(form.get("comment", ""))[:4000]
     step = form.get("step")
     expected = int(str(step)) if isinstance(step, str) and step.isdigit() else None
+    sebagai = str(form.get("sebagai", ""))[:64]
+    # Training mode: acting as a practice colleague, only in the owner's sandbox (checked in the database).
+    acting = await run_in_threadpool(services.training.colleague, username, slug, sebagai) if sebagai else None
     if _needs_confirmation(services, prefix, action):
         confirmed = str(form.get("konfirmasi", "")) == "1"
         if not confirmed or not comment.strip():
@@ -329,24 +357,31 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
             problems = [FieldProblem("Alasan", "tulis alasannya", "comment")] if confirmed else []
             return await run_in_threadpool(
                 _refused, request, slug, number, errors=problems, typed={}, comment=comment, confirm=action,
-                headline="Alasan wajib diisi." if confirmed else None, status=400 if confirmed else 200)
+                headline="Alasan wajib diisi." if confirmed else None, status=400 if confirmed else 200,
+                acting=acting)
     try:
         uploads = {str(k)[2:]: await _read_upload(v, str(k)[2:], str(k)[2:], services.settings.max_attachment_mb)
                    for k, v in form.multi_items()
                    if str(k).startswith("a.") and isinstance(v, UploadFile) and v.filename}
-        result = await run_in_threadpool(
-            services.act, number, action, username, values=typed, checks=sorted(ticked), comment=comment or None,
-            files=uploads, coop_slug=slug, expected_step=expected, member_only=True,
-            session_token=session_token(request), request_id=_request_id(form))
+        if acting:
+            result = await run_in_threadpool(partial(
+                services.training.act_as, username, acting, slug, number, action, values=typed,
+                checks=sorted(ticked), comment=comment or None, files=uploads, expected_step=expected,
+                session_token=session_token(request), request_id=_request_id(form)))
+        else:
+            result = await run_in_threadpool(
+                services.act, number, action, username, values=typed, checks=sorted(ticked),
+                comment=comment or None, files=uploads, coop_slug=slug, expected_step=expected, member_only=True,
+                session_token=session_token(request), request_id=_request_id(form))
     except (NotFoundError, LoginRequiredError):
         raise
     except ValidationError as exc:
         return await run_in_threadpool(_refused, request, slug, number, errors=exc.problems, typed=typed,
                                        headline=exc.headline, status=exc.http_status, comment=comment,
-                                       ticked=ticked)
+                                       ticked=ticked, acting=acting)
     except TatakelolaError as exc:
         return await run_in_threadpool(_refused, request, slug, number, errors=[], typed={}, headline=exc.message,
-                                       status=exc.http_status)
+                                       status=exc.http_status, acting=acting)
     request.session["flash"] = (f"'{result.label}' tercatat; status kini: {result.state_title}." if result.fired else
                                 f"Suara Anda tercatat ({result.votes} dari {result.needed}).")
     return RedirectResponse(case_url(slug, number) + "?ok=1", status_code=303)

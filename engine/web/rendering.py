@@ -28,7 +28,7 @@ def audit_pages(user: User) -> list[tuple[str, str, str]]:
     each trail and findings page."""
     pages = [("/dinas", "Ringkasan Dinas Koperasi", "")] if user.is_dinas else []
     for m in user.memberships:
-        if m.roles & {"pengawas", "ketua_pengawas"}:
+        if m.roles & {"pengawas", "ketua_pengawas"} and not m.training:  # a sandbox's pages are reached from /latihan
             pages += [(f"/k/{m.slug}/jejak", "Jejak persetujuan", m.name),
                       (f"/k/{m.slug}/temuan", "Temuan audit", m.name)]
     return pages
@@ -38,11 +38,11 @@ def home_url(user: User) -> str:
     """Where a person starts: "Tugas saya" for whoever acts in cases (pengurus, manajer, anggota...);
     the Dinas overview for a Dinas officer, the trail for someone who is only pengawas."""
     watching = {"pengawas", "ketua_pengawas", "dinas"}
-    if not user.memberships or any(m.roles - watching for m in user.memberships):
+    if not user.memberships or any(m.roles - watching for m in user.memberships if not m.training):
         return "/tugas"
     if user.is_dinas:
         return "/dinas"
-    return f"/k/{user.memberships[0].slug}/jejak"
+    return f"/k/{next((m for m in user.memberships if not m.training), user.memberships[0]).slug}/jejak"
 
 
 def lang_of(request: Request) -> str:

@@ -54,7 +54,7 @@ def raw_words(text: str) -> list[str]:
     return sorted({f"{what}: {m.group(0)!r}" for what, pattern in RAW.items() for m in pattern.finditer(text)})
 
 
-def walk(page, base: str, limit: int = 24) -> list[tuple[str, int, list[str]]]:  # type: ignore[no-untyped-def]
+def walk(page, base: str, limit: int = 32) -> list[tuple[str, int, list[str]]]:  # type: ignore[no-untyped-def]
     """Follow same-site links breadth-first from where the login landed: (path, page width, raw words)."""
     todo, seen, shapes, out = [page.url], set(), {}, []
     while todo and len(out) < limit:

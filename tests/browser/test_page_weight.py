@@ -89,7 +89,7 @@ def test_every_main_page_is_light_and_quick_on_slow_3g(chromium, live_server: st
     visits: dict[str | None, list[str]] = {
         None: ["/login"],
         "bambang": ["/tugas", case, *procedures, f"/k/{COOP}", f"/k/{COOP}/dokumen",  # ketua, on a phone
-                    f"/k/{COOP}/anggota"],
+                    f"/k/{COOP}/anggota", "/pemberitahuan"],
         "agus": ["/tugas", case, f"/k/{COOP}/jejak", f"/k/{COOP}/dokumen", procedures[0]],  # ketua pengawas
         "ratna": ["/dinas", f"/k/{COOP}/jejak", case, "/tugas"],  # Dinas Koperasi
     }

@@ -40,10 +40,10 @@ def _holders(services: Services, role: str) -> list[tuple[str, str, str | None]]
 
 
 def _ids(services: Services, username: str) -> tuple[int, int]:
-    with services.db.session() as session:
-        coop = session.scalars(select(Cooperative).where(Cooperative.slug == COOP)).one()
-        person = session.scalars(select(Person).where(Person.username == username)).one()
-        return coop.id, person.id
+    with services.db.session() as session:  # columns every schema since 0001 has (the test may downgrade)
+        coop_id = session.scalars(select(Cooperative.id).where(Cooperative.slug == COOP)).one()
+        person_id = session.scalars(select(Person.id).where(Person.username == username)).one()
+        return coop_id, person_id
 
 
 def _raw(services: Services, sql: str, **params: object) -> None:

@@ -78,6 +78,8 @@ class DocMeta:
     author: str
     header: str
     when: datetime
+    #: Rendered for a sandbox cooperative ("latihan"): every page is marked "LATIHAN — bukan dokumen resmi".
+    training: bool = False
 
     @property
     def created(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import rfc8785
 
 from engine.adapters.render.pdf import EmbeddedFile
-from engine.domain.definitions.loader import LoadedDefinition
+from engine.domain.definitions.loader import LoadedDefinition, definition_payload
 
 __all__ = [
     "MANIFEST_FORMAT",
@@ -83,7 +83,7 @@ class DefinitionEvidence:
     @classmethod
     def of(cls, loaded: LoadedDefinition) -> DefinitionEvidence:
         """Canonical JSON (RFC 8785) of the definition; its SHA-256 is the definition hash."""
-        payload = loaded.as_written.model_dump(mode="json", by_alias=True)
+        payload = definition_payload(loaded.as_written)
         return cls(loaded.definition.ref, loaded.sha256, bytes(rfc8785.dumps(payload)))
 
 

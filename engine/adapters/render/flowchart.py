@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 from markupsafe import Markup, escape
 
 from engine.adapters.render import textfit
-from engine.domain.definitions.model import FORWARD_KINDS, Action, Definition, State
+from engine.domain.definitions.model import FORWARD_KINDS, Action, Definition, EscalationLevel, State
 from engine.domain.definitions.phrase import phrase_guard
 from engine.domain.roles import role_label
 
@@ -185,6 +185,17 @@ def _span(lanes: list[int]) -> tuple[int, int, bool]:
     return first, first, False
 
 
+def _escalation_note(levels: Sequence[EscalationLevel]) -> str:
+    """The declared escalation in words: "Bila lewat tenggat: diingatkan; 2 hari kerja setelah tenggat dialihkan
+    juga ke …"."""
+    verbs = {"ingatkan": "diingatkan", "alihkan": "dialihkan juga ke", "naikkan": "dinaikkan ke"}
+    parts = []
+    for level in levels:
+        what = verbs[level.do] + (f" {role_label(level.to)}" if level.to else "")
+        parts.append(what if level.after.amount == 0 else f"{level.after} setelah tenggat {what}")
+    return "Bila lewat tenggat: " + "; ".join(parts) + "."
+
+
 def _quorum_note(action: Action, settings: Mapping[str, Any]) -> str | None:
     if action.quorum is None:
         return None
@@ -277,6 +288,8 @@ def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane],
             notes.append(f"Dapat ditolak ({who}): proses selesai, status {end.status_label or end.title}.")
         if "berita_acara" in state.issues:
             notes.append("Berita Acara diterbitkan.")
+        if state.escalation and state.deadline is not None:
+            notes.append(_escalation_note(state.escalation))
         kelengkapan, waktu, output = _mutu(state)
         steps.append(Step(i, i + 1, state_id, shape, first, last, state.title, _first_sentence(state.guidance),
                           kelengkapan, waktu, output, notes, start=(i == 0),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from engine.domain.definitions.expr import GuardError, guard_names
 from engine.domain.definitions.loader import LoadedDefinition
@@ -41,6 +42,7 @@ def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
         ids = [item.id for item in state.checklist]
         for dup in sorted({x for x in ids if ids.count(x) > 1}):
             out.append(p(f"butir checklist ganda '{dup}'", "states", state_id, "checklist"))
+        out += _lint_escalation(loaded, state_id)
 
     for name, field in d.fields.items():
         if field.options_setting and field.options_setting not in d.settings_used:
@@ -62,6 +64,38 @@ def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
 
     out += _lint_graph(loaded)
     return sorted(out, key=lambda x: (x.line, x.col, x.message))
+
+
+#: A Monday morning (UTC) against which escalation levels are put in order (weekends only).
+_REFERENCE = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+
+
+def _lint_escalation(loaded: LoadedDefinition, state_id: str) -> list[Problem]:
+    """A state's escalation: needs a deadline, names known roles of the right kind, comes later level by level."""
+    d = loaded.as_written
+    state = d.states[state_id]
+    out: list[Problem] = []
+
+    def p(message: str, *loc: str | int) -> None:
+        out.append(loaded.problem(f"status '{state_id}': {message}", "states", state_id, "escalation", *loc))
+
+    if not state.escalation:
+        return out
+    if state.final:
+        p("status akhir tidak punya tenggat; hapus escalation")
+        return out
+    if state.deadline is None:
+        p("escalation tanpa deadline: tambahkan 'deadline' (mis. 2 hari kerja) pada status ini")
+    previous: datetime | None = None
+    for i, level in enumerate(state.escalation):
+        if level.to is not None and level.to not in ROLES:
+            p(f"peran '{level.to}' tidak dikenal (dikenal: {', '.join(sorted(ROLES))})", i, "to")
+        moment = level.after.after(_REFERENCE, UTC)
+        if previous is not None and moment <= previous:
+            p(f"tingkat {i + 1} ({level.after} setelah tenggat) harus lebih lambat dari tingkat sebelumnya",
+              i, "after")
+        previous = moment
+    return out
 
 
 def _lint_action(

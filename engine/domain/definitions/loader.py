@@ -20,6 +20,7 @@ from engine.errors import DefinitionError, Problem
 __all__ = [
     "LoadedDefinition",
     "definition_hash",
+    "definition_payload",
     "load_definition",
     "load_definition_text",
     "located_problems",
@@ -74,10 +75,18 @@ class LoadedDefinition:
         return Problem(self.path, line, col, message)
 
 
+def definition_payload(definition: Definition) -> dict[str, Any]:
+    """The definition as the JSON its hash covers (and a printed SOP embeds)."""
+    payload = definition.model_dump(mode="json", by_alias=True)
+    for state in payload.get("states", {}).values():
+        if not state.get("escalation"):  # added later: a file without it keeps the hash it always had
+            state.pop("escalation", None)
+    return payload
+
+
 def definition_hash(definition: Definition) -> str:
     """SHA-256 of the definition's canonical JSON (RFC 8785): comments and layout don't count."""
-    payload = definition.model_dump(mode="json", by_alias=True)
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+    return hashlib.sha256(rfc8785.dumps(definition_payload(definition))).hexdigest()
 
 
 def position_of(tree: Any, loc: Sequence[str | int]) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
@@ -27,6 +27,9 @@ __all__ = [
     "ChecklistItem",
     "Deadline",
     "Definition",
+    "Delay",
+    "EscalationKind",
+    "EscalationLevel",
     "FieldDef",
     "FieldType",
     "MutuBaku",
@@ -34,6 +37,7 @@ __all__ = [
     "SettingDef",
     "SopIdentity",
     "State",
+    "WorkingDays",
     "slugify",
     "with_draft_cancel",
 ]
@@ -165,6 +169,21 @@ class MutuBaku(_Strict):
 _DEADLINE_RE = re.compile(r"^\s*(\d{1,3})\s+(hari kerja|hari|jam)\s*$")
 
 
+def _span_from_text(value: Any) -> Any:
+    """``"N jam"``, ``"N hari"``, ``"N hari kerja"`` as {amount, unit}; too long a span is refused."""
+    if isinstance(value, str):
+        match = _DEADLINE_RE.match(value)
+        if not match:
+            raise ValueError("tenggat harus berbentuk 'N jam', 'N hari' atau 'N hari kerja'")
+        return {"amount": int(match.group(1)), "unit": match.group(2)}
+    if isinstance(value, dict):
+        amount, unit = value.get("amount"), value.get("unit")
+        if isinstance(amount, int) and isinstance(unit, str) and amount > MAX_DEADLINE.get(unit, amount):
+            raise ValueError(f"tenggat terlalu lama: {amount} {unit} (maks. {MAX_DEADLINE[unit]} {unit}, "
+                             f"yaitu {MAX_DEADLINE_DAYS // 365} tahun)")
+    return value
+
+
 class Deadline(_Strict):
     """A service level for a step: an amount of hours, days or working days."""
 
@@ -174,35 +193,85 @@ class Deadline(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = _DEADLINE_RE.match(value)
-            if not match:
-                raise ValueError(
-                    "tenggat harus berbentuk 'N jam', 'N hari' atau 'N hari kerja'"
-                )
-            return {"amount": int(match.group(1)), "unit": match.group(2)}
-        if isinstance(value, dict):
-            amount, unit = value.get("amount"), value.get("unit")
-            if isinstance(amount, int) and isinstance(unit, str) and amount > MAX_DEADLINE.get(unit, amount):
-                raise ValueError(f"tenggat terlalu lama: {amount} {unit} (maks. {MAX_DEADLINE[unit]} {unit}, "
-                                 f"yaitu {MAX_DEADLINE_DAYS // 365} tahun)")
-        return value
+        return _span_from_text(value)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit}"
 
-    def due(self, since: datetime, tz: tzinfo) -> datetime:
-        """When a step entered at ``since`` is due; working days skip Saturdays and Sundays."""
+    def due(self, since: datetime, tz: tzinfo, calendar: WorkingDays | None = None) -> datetime:
+        """When a step entered at ``since`` is due.
+
+        Working days skip Saturdays and Sundays, and with a ``calendar`` (see
+        :class:`engine.domain.calendar.WorkCalendar`) its holidays and cuti bersama too.
+        """
         if self.unit == "jam":
             return since + timedelta(hours=self.amount)
         if self.unit == "hari":
             return since + timedelta(days=self.amount)
-        local, added = since.astimezone(tz), 0
+        local = since.astimezone(tz)
+        if calendar is not None:
+            day = calendar.add_working_days(local.date(), self.amount)
+            local = local + timedelta(days=(day - local.date()).days)
+            return local.astimezone(since.tzinfo)
+        added = 0
         while added < self.amount:
             local += timedelta(days=1)
             if local.weekday() < 5:
                 added += 1
         return local.astimezone(since.tzinfo)
+
+
+class WorkingDays(Protocol):
+    """What a deadline needs of a working-day calendar."""
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The ``n``-th working day after ``start``."""
+        ...
+
+
+EscalationKind = Literal["ingatkan", "alihkan", "naikkan"]
+
+
+class Delay(_Strict):
+    """How long after a step's deadline an escalation level comes: ``0 hari``, ``2 hari kerja``, ``4 jam``."""
+
+    amount: int = Field(ge=0, le=MAX_DEADLINE["jam"])
+    unit: Literal["jam", "hari", "hari kerja"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return _span_from_text(value)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+    def after(self, moment: datetime, tz: tzinfo, calendar: WorkingDays | None = None) -> datetime:
+        """``moment`` plus this delay (working days as :meth:`Deadline.due` counts them)."""
+        if self.amount == 0:
+            return moment
+        return Deadline(amount=self.amount, unit=self.unit).due(moment, tz, calendar)
+
+
+class EscalationLevel(_Strict):
+    """One level of escalation of an overdue step, counted from its deadline.
+
+    ``ingatkan``: remind the people who may act. ``alihkan``: the step may also be taken by the holders of
+    ``to`` (a deputy), under every other rule. ``naikkan``: tell the holders of ``to`` (the pengawas); they
+    do not act.
+    """
+
+    after: Delay = Field(default_factory=lambda: Delay(amount=0, unit="hari"))
+    do: EscalationKind
+    to: Identifier | None = Field(default=None, description="The role handed or raised to (alihkan, naikkan).")
+
+    @model_validator(mode="after")
+    def _target(self) -> EscalationLevel:
+        if self.do in ("alihkan", "naikkan") and self.to is None:
+            raise ValueError(f"'{self.do}' memerlukan 'to' (kode peran tujuan)")
+        if self.do == "ingatkan" and self.to is not None:
+            raise ValueError("'ingatkan' mengingatkan yang berwenang bertindak; 'to' hanya untuk alihkan/naikkan")
+        return self
 
 
 class State(_Strict):
@@ -218,6 +287,16 @@ class State(_Strict):
     deadline: Deadline | None = None
     final: bool = False
     issues: list[Literal["berita_acara"]] = Field(default_factory=list)
+    escalation: list[EscalationLevel] = Field(
+        default_factory=list, description="What happens when the step is overdue, level by level (counted from "
+                                          "the deadline); a step with a deadline and none is reminded at the deadline.")
+
+    @property
+    def escalation_levels(self) -> list[EscalationLevel]:
+        """The levels the engine applies: as declared, or one reminder at the deadline (none without one)."""
+        if self.deadline is None or self.final:
+            return []
+        return list(self.escalation) or [EscalationLevel(do="ingatkan")]
 
 
 class Quorum(_Strict):

@@ -21,6 +21,12 @@ def _short_forms(schema: dict[str, Any]) -> None:
     deadline = defs["State"]["properties"]["deadline"]
     deadline["anyOf"].insert(0, {"type": "string", "pattern": r"^\s*\d{1,3}\s+(hari kerja|hari|jam)\s*$",
                                  "description": "'N jam', 'N hari' atau 'N hari kerja'"})
+    delay = defs["EscalationLevel"]["properties"]["after"]
+    defs["EscalationLevel"]["properties"]["after"] = {
+        "anyOf": [{"type": "string", "pattern": r"^\s*\d{1,3}\s+(hari kerja|hari|jam)\s*$",
+                   "description": "'0 hari', 'N jam', 'N hari' atau 'N hari kerja' setelah tenggat"},
+                  {key: value for key, value in delay.items() if key != "default"}],
+        "title": delay.get("title", "After")}
     item = defs["ChecklistItem"]
     defs["ChecklistItem"] = {"anyOf": [{"type": "string", "minLength": 1}, {**item, "required": ["label"]}],
                              "description": item.get("description", "")}

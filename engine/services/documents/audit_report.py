@@ -23,7 +23,7 @@ from engine.services.documents.minutes import action_label
 __all__ = ["AuditView", "audit_number", "audit_view", "period_bounds"]
 
 _KIND_LABELS = {"start": "mulai", "submit": "ajukan", "verify": "verifikasi", "approve": "setujui",
-                "reject": "tolak", "return": "kembalikan", "cancel": "batalkan"}
+                "reject": "tolak", "return": "kembalikan", "cancel": "batalkan", "migration": "pindah versi"}
 
 
 #: Entries that belong to no case: (what the report calls them, what was done).
@@ -31,7 +31,12 @@ _OUTSIDE_CASES = {
     "restore": ("Pemulihan basis data", "Dipulihkan dari cadangan (cabang dinyatakan)"),
     "register": ("Buku Daftar Anggota", "Impor daftar anggota"),
     "document": ("Rencana Kerja dan RAPB", "Impor RAPB/RK dari Excel"),
+    "delegation": ("Delegasi (a.n.)", "Delegasi peran"),
 }
+
+
+#: An escalation's level, as the report says it (``to_role`` follows).
+_ESCALATED = {"ingatkan": "pengingat", "alihkan": "dialihkan juga ke", "naikkan": "dinaikkan ke"}
 
 
 def audit_number(start: date, end: date) -> str:
@@ -97,6 +102,24 @@ class AuditView:
     checked_text: str
 
 
+def _actor(body: dict[str, object], people: dict[str, str]) -> str:
+    """Who acted, by name; under a delegation "… a.n. Ketua Pengurus Bambang Sutrisno"; a delegation
+    entry names its holder and delegate."""
+    if body.get("kind") == "escalation":
+        return "Tatakelola (otomatis, tenggat)"
+    actor = str(body.get("actor"))
+    name = people.get(actor, actor)
+    if body.get("kind") == "delegation":
+        holder, delegate = str(body.get("holder")), str(body.get("delegate"))
+        verb = "mencabut delegasi" if body.get("action") == "cabut_delegasi" else "delegasi"
+        period = f" {body.get('starts_on')} s.d. {body.get('ends_on')}" if body.get("starts_on") else ""
+        return f"{name} ({verb}: {people.get(holder, holder)} \u2192 {people.get(delegate, delegate)}{period})"
+    behalf = body.get("atas_nama")
+    if isinstance(behalf, str):
+        return f"{name} a.n. {role_label(str(body.get('role', '')))} {people.get(behalf, behalf)}"
+    return name
+
+
 def _short_time(value: datetime, tz: ZoneInfo) -> str:
     return f"{value.astimezone(tz):%d-%m-%Y %H.%M}"
 
@@ -124,13 +147,24 @@ def audit_view(session: Session, coop: Cooperative, start: date, end: date, tz: 
         if d is not None:
             named = action_label(d, action, source, target)
             titles_of = {k: v.title for k, v in d.states.items()}
-            step = f"{titles_of.get(source, source) if source else 'Mulai'} → {titles_of.get(target, target)}"
+            source_titles = titles_of
+            if kind == "migration":  # moved to another version: the state it left is named by the old one
+                named = f"Dipindahkan ke versi {d.version} (disetujui {body.get('approval', '—')})"
+                older = states(str(body.get("from_definition") or ""))
+                source_titles = {k: v.title for k, v in older.states.items()} if older is not None else titles_of
+            step = f"{source_titles.get(source, source) if source else 'Mulai'} → {titles_of.get(target, target)}"
+            if kind == "escalation":  # an overdue step, escalated by the engine (nobody's decision)
+                to_role = body.get("to_role")
+                named = f"Eskalasi: {_ESCALATED.get(str(body.get('do')), str(body.get('do')))}" + (
+                    f" {role_label(str(to_role))}" if to_role else "")
+                state = str(body.get("state") or "")
+                step = f"{titles_of.get(state, state)} (melewati tenggat)"
         else:
             named, step = _OUTSIDE_CASES.get(kind, ("", _KIND_LABELS.get(kind, kind)))[1], "—"
         rows.append(EntryRow(
             entry.seq, _short_time(as_utc(entry.created_at), tz), str(body.get("case", "—")),
             titles.get(workflow, workflow), named, step,
-            people.get(str(body.get("actor")), str(body.get("actor"))), role_label(str(body.get("role", ""))),
+            _actor(body, people), role_label(str(body.get("role", ""))),
             f"{vote['count']} dari {vote['needed']}" if isinstance(vote, dict) else None))
         tally = counts.setdefault(workflow, {"start": 0, "approve": 0, "reject": 0, "return": 0, "all": 0})
         tally["all"] += 1

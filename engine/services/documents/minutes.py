@@ -22,6 +22,7 @@ from engine.adapters.render.common import OrgInfo, Signer
 from engine.adapters.render.formatting import hari, rupiah, tanggal, tanggal_waktu, terbilang, zona
 from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import AuditEntry, Case, CaseEvent, Cooperative, Person, Vote
+from engine.audit.entry import MIGRATION_KIND
 from engine.domain.attendance import (
     LONG_LIST,
     MEMBERS,
@@ -46,7 +47,8 @@ from engine.services.meetings import eligible_on, recorded_on
 __all__ = ["AttendanceView", "MinutesView", "PersonRow", "action_label", "minutes_number", "minutes_view"]
 
 _KIND_LABELS = {"start": "Dimulai", "submit": "Diajukan", "verify": "Diverifikasi", "approve": "Disetujui",
-                "reject": "Ditolak", "return": "Dikembalikan", "cancel": "Dibatalkan"}
+                "reject": "Ditolak", "return": "Dikembalikan", "cancel": "Dibatalkan",
+                MIGRATION_KIND: "Dipindahkan ke versi baru"}
 _CAPTIONS = {"start": "Diajukan oleh", "submit": "Diajukan oleh", "verify": "Diverifikasi oleh",
              "approve": "Disetujui oleh", "reject": "Ditolak oleh", "return": "Dikembalikan oleh",
              "cancel": "Dibatalkan oleh"}
@@ -80,6 +82,7 @@ class EventRow:
     role: str
     comment: str | None
     long: str = ""
+    on_behalf: str = ""  # "a.n. Ketua Pengurus Bambang Sutrisno" when taken under a delegation
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,8 @@ def action_label(d: Definition, action_id: str, from_state: str = "", to_state: 
     """The label of the action taken, preferring the variant that matches the states it moved between."""
     if action_id == "mulai":
         return "Memulai"
+    if action_id == "migrasi" and not any(a.id == action_id for a in d.actions):
+        return "Pindah versi prosedur"
     candidates = [a for a in d.actions if a.id == action_id]
     exact = [a for a in candidates if from_state in a.from_ and a.to == to_state]
     same_start = [a for a in candidates if from_state in a.from_]
@@ -241,7 +246,7 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         rows.append(EventRow(e.seq, f"{as_utc(e.at).astimezone(tz):%d-%m-%Y %H.%M}", step,
                              action_label(d, e.action, e.from_state, target), _KIND_LABELS.get(e.kind, e.kind),
                              people.get(e.actor_id, "?"), role_label(e.role), e.comment,
-                             tanggal_waktu(as_utc(e.at), tz)))
+                             tanggal_waktu(as_utc(e.at), tz), _on_behalf(e, people)))
     bodies = {seq: json.loads(body) for seq, body in session.execute(
         select(AuditEntry.seq, AuditEntry.body).where(AuditEntry.case_id == case.id)).all()}
     vote_rows = session.scalars(select(Vote).where(Vote.case_id == case.id).order_by(Vote.seq)).all()
@@ -259,13 +264,15 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         votes.append(VoteGroup(action_label(d, action_id, event.from_state if event else "", target), step, needed,
                                [VoteRow(v.seq, people.get(v.person_id, "?"), role_label(v.role),
                                         tanggal_waktu(as_utc(v.cast_at), tz)) for v in items]))
-    signers: dict[tuple[int, str], Signer] = {}
+    signers: dict[tuple[int, str, int | None], Signer] = {}
     for e in events:
+        if e.kind == MIGRATION_KIND:  # nobody's decision on this case: no signature line
+            continue
         caption = _CAPTIONS.get(e.kind, "Oleh")
-        key = (e.actor_id, e.role)
+        key = (e.actor_id, e.role, e.on_behalf_of_id)
         if key in signers and e.kind not in _DECISIONS:
             continue
-        signers[key] = Signer(role_label(e.role), people.get(e.actor_id), None, caption)
+        signers[key] = Signer(_on_behalf(e, people) or role_label(e.role), people.get(e.actor_id), None, caption)
     decided = as_utc(events[-1].at)
     local_day = decided.astimezone(tz).date()
     state = d.states[case.state]
@@ -288,6 +295,13 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         last_decision=last, attachments=files, zone=zona(tz), decided_text=tanggal_waktu(decided, tz),
         attendance=attendance,
     )
+
+
+def _on_behalf(event: CaseEvent, people: dict[int, str]) -> str:
+    """``a.n. Ketua Pengurus Bambang Sutrisno`` for a step taken under a delegation, else ""."""
+    if event.on_behalf_of_id is None:
+        return ""
+    return f"a.n. {role_label(event.role)} {people.get(event.on_behalf_of_id, '?')}"
 
 
 def _variant(d: Definition, event: CaseEvent, data: dict[str, Any]) -> Action | None:

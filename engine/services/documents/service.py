@@ -44,6 +44,7 @@ from engine.services.budgets import (
     save_budget,
     sync_ratification,
 )
+from engine.services.calendars import calendar_for
 from engine.services.context import Context, rosters
 from engine.services.documents.audit_report import audit_number, audit_view
 from engine.services.documents.cache import DocumentBuilds, Prepared, Recipe
@@ -54,7 +55,17 @@ from engine.services.documents.register import record_issue
 from engine.services.documents.sop import midnight, sop_date, sop_number, sop_view, sort_key
 from engine.services.documents.verify import PdfVerification, verify_pdf
 
-__all__ = ["BudgetImport", "BudgetSection", "BudgetSummary", "DocumentService"]
+__all__ = ["TRAINING_MARK", "BudgetImport", "BudgetSection", "BudgetSummary", "DocumentService"]
+
+#: What every page of a document rendered for a sandbox cooperative ("latihan") says.
+TRAINING_MARK = "LATIHAN — bukan dokumen resmi"
+
+
+def _marked(meta: DocMeta, coop: Cooperative | None) -> DocMeta:
+    """A sandbox's document: marked on every page (never entered in the register of issued documents)."""
+    if coop is None or not coop.training:
+        return meta
+    return dataclasses.replace(meta, header=f"{TRAINING_MARK} · {meta.header}", training=True)
 
 
 @dataclass(frozen=True)
@@ -195,11 +206,12 @@ class DocumentService:
         loaded = self.ctx.registry.get(workflow_id)
         number = sop_number(loaded)
         coop_id: int | None = None
+        training = False
         if coop_slug:
             self._db.require_schema()
             with self._db.session() as session:
                 coop = self.ctx.coop(session, coop_slug)
-                coop_id = coop.id
+                coop_id, training = coop.id, coop.training
                 org = OrgInfo.of(coop)
                 view = sop_view(session, loaded, coop)
         else:
@@ -209,10 +221,12 @@ class DocumentService:
         when = self._when(midnight(sop_date(loaded)))
         meta = DocMeta(number, "sop", f"Standar Operasional Prosedur {d.title}", loaded.pinned_ref, org.name,
                        f"{org.name} · SOP {d.sop.nomor} {d.title}", when)
+        if training:
+            meta = dataclasses.replace(meta, header=f"{TRAINING_MARK} · {meta.header}", training=True)
         evidence = Evidence(number, "sop", meta.title, coop_slug, loaded.pinned_ref, None,
                             (DefinitionEvidence.of(loaded),))
         return self._recipe("sop.html", meta, evidence, {"org": org, "s": view}, coop_id, loaded.pinned_ref,
-                            record=bool(coop_slug) or self._schema_ready(),
+                            record=(bool(coop_slug) or self._schema_ready()) and not training,
                             log=self._latest_log(coop_slug) if coop_slug else None)
 
     def sop(self, workflow_id: str, coop_slug: str | None = None) -> IssuedPdf:
@@ -230,6 +244,7 @@ class DocumentService:
         with self._db.session() as session:
             coop = self.ctx.coop(session, coop_slug)
             org = OrgInfo.of(coop)
+            training = coop.training
             views = [sop_view(session, x, coop) for x in definitions]
             ratify = [signer_for(session, coop, "ketua", day, caption="Ditetapkan oleh"),
                       signer_for(session, coop, "sekretaris", day, caption=""),
@@ -239,6 +254,8 @@ class DocumentService:
         when = self._when(midnight(day))
         meta = DocMeta(number, "buku_sop", f"Buku Standar Operasional Prosedur {org.name}",
                        f"{len(views)} prosedur", org.name, f"{org.name} · Buku SOP {day.year}", when)
+        if training:
+            meta = dataclasses.replace(meta, header=f"{TRAINING_MARK} · {meta.header}", training=True)
         evidence = Evidence(number, "buku_sop", meta.title, coop_slug, meta.subject, None,
                             tuple(DefinitionEvidence.of(x) for x in definitions))
         categories: dict[str, int] = {}
@@ -246,7 +263,7 @@ class DocumentService:
             categories[v.category] = categories.get(v.category, 0) + 1
         context = {"org": org, "sops": views, "year": day.year, "date": tanggal(day), "signers": ratify,
                    "categories": categories, "place_date": f"{org.town}, {tanggal(day)}"}
-        return self._recipe("buku_sop.html", meta, evidence, context, coop_id, meta.subject, record=True,
+        return self._recipe("buku_sop.html", meta, evidence, context, coop_id, meta.subject, record=not training,
                             log=self._latest_log(coop_slug))
 
     def book(self, coop_slug: str) -> IssuedPdf:
@@ -274,11 +291,11 @@ class DocumentService:
             coop_id = coop.id
         number = minutes_number(case.number)
         title = f"Berita Acara {loaded.definition.title}"
-        meta = DocMeta(number, "berita_acara", title, case.number, org.name,
-                       f"{org.name} · Berita Acara kasus {case.number}", self._when(view.decided))
+        meta = _marked(DocMeta(number, "berita_acara", title, case.number, org.name,
+                               f"{org.name} · Berita Acara kasus {case.number}", self._when(view.decided)), coop)
         evidence = Evidence(number, "berita_acara", title, coop.slug, case.number, log)
         issued = render_document("berita_acara.html", meta, evidence, {"org": org, "m": view})
-        return self._finish(issued, coop_id, case.number, record=True)
+        return self._finish(issued, coop_id, case.number, record=not meta.training)
 
     # -- audit report ---------------------------------------------------------------------
 
@@ -299,7 +316,8 @@ class DocumentService:
 
             view = audit_view(session, coop, start, end, self.ctx.tz, titles, states)
             temuan = [f.to_json() for f in find(session, coop, self.ctx.pinned, start=start, end=end,
-                                                now=self.ctx.clock(), tz=self.ctx.tz).findings]
+                                                now=self.ctx.clock(), tz=self.ctx.tz,
+                                                calendar=calendar_for(self.ctx.settings, coop.settings)).findings]
             log = self._log(session, coop, view.seqs, at_size=view.proof_size)
             org = OrgInfo.of(coop)
             pengawas = [signer_for(session, coop, "ketua_pengawas", end, caption="Diterima oleh")]
@@ -309,13 +327,13 @@ class DocumentService:
             coop_id = coop.id
         number = audit_number(start, end)
         title = "Laporan Jejak Persetujuan untuk Pengawas"
-        meta = DocMeta(number, "laporan_audit", title, f"{start.isoformat()}..{end.isoformat()}", org.name,
-                       f"{org.name} · {title}", self._when(view.checked_at))
+        meta = _marked(DocMeta(number, "laporan_audit", title, f"{start.isoformat()}..{end.isoformat()}", org.name,
+                               f"{org.name} · {title}", self._when(view.checked_at)), coop)
         evidence = Evidence(number, "laporan_audit", title, coop.slug, meta.subject, log)
         context = {"org": org, "a": view, "signers": pengawas, "place_date": f"{org.town}, {tanggal(day)}",
                    "temuan": temuan}
         issued = render_document("laporan_audit.html", meta, evidence, context)
-        return self._finish(issued, coop_id, meta.subject, record=True)
+        return self._finish(issued, coop_id, meta.subject, record=not meta.training)
 
     @staticmethod
     def _holders(session: Session, coop_id: int, role: str, day: date) -> list[str]:
@@ -450,6 +468,7 @@ class DocumentService:
             coop = self.ctx.coop(session, coop_slug)
             context, log, day, revision = self._budget_context(session, coop, year)
             coop_id = coop.id
+            training = coop.training
             org: OrgInfo = context["org"]
         if kind == "rapb":
             number = f"RAPB/{year}{revision}"
@@ -461,10 +480,12 @@ class DocumentService:
             template = "rencana_kerja.html"
         short = f"RAPB {year}" if kind == "rapb" else f"Rencana Kerja {year}"
         meta = DocMeta(number, kind, title, f"{coop_slug} {year}", org.name, f"{org.name} · {short}",
-                       self._when(day))
+                       self._when(day), training=training)
+        if training:
+            meta = dataclasses.replace(meta, header=f"{TRAINING_MARK} · {meta.header}")
         evidence = Evidence(number, kind, title, coop_slug, meta.subject, log)
         issued = render_document(template, meta, evidence, context)
-        return self._finish(issued, coop_id, meta.subject, record=True)
+        return self._finish(issued, coop_id, meta.subject, record=not training)
 
     # -- verification ---------------------------------------------------------------------
 
