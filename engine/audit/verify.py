@@ -343,6 +343,9 @@ class _Pass:
         actor = self.people.get(row[10])
         if actor != body.get("actor"):
             out.append(f"pelaku berbeda: log '{body.get('actor')}', rincian '{actor}'")
+        behalf = self.people.get(row[18]) if row[18] is not None else None
+        if behalf != body.get("atas_nama"):
+            out.append(f"atas nama (a.n.) berbeda: log '{body.get('atas_nama') or '-'}', rincian '{behalf or '-'}'")
         if comment_hash(row[11]) != body.get("comment_sha256"):
             out.append("catatan/komentar berbeda dari yang tercatat di log")
         if self._settings_hash(row[12]) != body.get("settings_sha256"):
@@ -431,13 +434,13 @@ def _entries(session: Session, coop_id: int, after: int) -> Iterator[_Row]:
 
     Columns: 0 seq, 1 case_id, 2 body, 3 leaf_hash, 4 event case_id, 5 action, 6 kind, 7 from, 8 to,
     9 role, 10 actor_id, 11 comment, 12 settings (JSON text), 13 event data_rev, 14 revision canonical,
-    15 revision sha256, 16 case number, 17 case definition_id.
+    15 revision sha256, 16 case number, 17 case definition_id, 18 event on_behalf_of_id (a.n.).
     """
     e, ev, r, c = (AuditEntry.__table__, CaseEvent.__table__, DataRevision.__table__, Case.__table__)
     stmt = (
         select(e.c.seq, e.c.case_id, e.c.body, e.c.leaf_hash, ev.c.case_id, ev.c.action, ev.c.kind,
                ev.c.from_state, ev.c.to_state, ev.c.role, ev.c.actor_id, ev.c.comment, cast(ev.c.settings, Text),
-               ev.c.data_rev, r.c.canonical, r.c.sha256, c.c.number, c.c.definition_id)
+               ev.c.data_rev, r.c.canonical, r.c.sha256, c.c.number, c.c.definition_id, ev.c.on_behalf_of_id)
         .select_from(e.outerjoin(ev, and_(ev.c.coop_id == e.c.coop_id, ev.c.seq == e.c.seq))
                      .outerjoin(r, and_(r.c.case_id == e.c.case_id, r.c.rev == ev.c.data_rev))
                      .outerjoin(c, c.c.id == e.c.case_id))

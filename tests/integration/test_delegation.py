@@ -201,3 +201,24 @@ def _entry(services: Services, seq: int) -> dict[str, object]:
 def _pdf_text(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_verify_catches_an_a_n_added_or_removed_behind_the_trail(services: Services, clock: Clock, files) -> None:
+    from tests.integration.test_audit import drop_triggers, sql
+
+    grant_leave(services)
+    on_day(clock, LEAVE[0])
+    under = services.act(at_ketua(services, files("nota.pdf")), "setujui", "dwi")  # a.n. bambang
+    own = services.show(under.number, "dwi").history[-2].seq  # the bendahara's verification, in her own right
+    assert services.verify(COOP)[0].ok
+    drop_triggers(services)
+    sql(services, "UPDATE case_events SET on_behalf_of_id = NULL WHERE seq = :s", s=under.seq)
+    [report] = services.verify(COOP)
+    assert not report.ok and "atas nama (a.n.) berbeda: log 'bambang', rincian '-'" in str(report.first)
+    sql(services, "UPDATE case_events SET on_behalf_of_id = (SELECT id FROM people WHERE username = 'bambang') "
+                  "WHERE seq = :s", s=under.seq)
+    assert services.verify(COOP)[0].ok
+    sql(services, "UPDATE case_events SET on_behalf_of_id = (SELECT id FROM people WHERE username = 'bambang') "
+                  "WHERE seq = :s", s=own)
+    [report] = services.verify(COOP)
+    assert not report.ok and "atas nama (a.n.) berbeda: log '-', rincian 'bambang'" in str(report.first)
