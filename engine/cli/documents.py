@@ -163,6 +163,19 @@ def doc_audit_report(
     _write(ctx, _documents(ctx).audit_report(coop, _parse_date(start, "--from"), _parse_date(end, "--to")), output)
 
 
+@_command("lhp", "laporan-hasil-pengawasan")
+def doc_lhp(
+    ctx: typer.Context,
+    coop: Coop,
+    start: Annotated[str, typer.Option("--dari", help="Tanggal awal periode (TTTT-BB-HH).")],
+    end: Annotated[str, typer.Option("--sampai", help="Tanggal akhir periode (TTTT-BB-HH).")],
+    output: Annotated[Path | None, typer.Option("-o", "--out", "--output",
+                                                help="Berkas keluaran (default: nomor dokumen).")] = None,
+) -> None:
+    """Laporan Hasil Pengawasan (LHP): kelembagaan, usaha, keuangan, temuan, rekomendasi, tindak lanjut."""
+    _write(ctx, _documents(ctx).lhp(coop, _parse_date(start, "--dari"), _parse_date(end, "--sampai")), output)
+
+
 def _verification(cli: CliContext, data: bytes, db: str | None, offline: bool) -> tuple[PdfVerification, bool]:
     """Check a PDF; against ``--db``, else the configured database, unless offline or none is named."""
     if offline or not (db or cli.db_configured):

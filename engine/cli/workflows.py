@@ -40,13 +40,17 @@ def workflows_check(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Berkas atau folder (default: prosedur bawaan).")] = None,
 ) -> None:
-    """Periksa skema dan lint prosedur. Keluar 0 bila bersih, 1 bila ada temuan."""
+    """Periksa skema dan lint prosedur. Keluar 0 bila bersih, 1 bila ada temuan.
+
+    Nomor SOP di keterkaitan harus nomor salah satu berkas yang diperiksa atau prosedur yang dipakai.
+    """
     from engine.domain.definitions.lint import lint_many
     from engine.domain.definitions.loader import load_definition
     from engine.domain.definitions.registry import data_dir, workflow_files
 
     cli = cli_context(ctx)
-    targets = paths or list(cli.settings.workflow_dirs) or [data_dir("workflows")]
+    in_use = list(cli.settings.workflow_dirs) or [data_dir("workflows")]
+    targets = paths or in_use
     files = workflow_files(targets)
     if not files:
         folders = ", ".join(str(t) for t in targets)
@@ -61,7 +65,7 @@ def workflows_check(
             loaded.append(load_definition(path))
         except DefinitionError as exc:
             problems += exc.problems
-    problems += lint_many(loaded)
+    problems += lint_many(loaded, _numbers_in_use(in_use, {Path(item.path) for item in loaded}))
     for problem in problems:
         cli.out.print(str(problem), markup=False, emoji=False)
     if problems:
@@ -188,6 +192,25 @@ def _print_plan(cli: CliContext, plan: MigrationPlan) -> None:
     moving = sum(1 for line in plan.lines if line.movable)
     cli.out.print(f"{moving} akan dipindah, {len(plan.lines) - moving} tidak dapat dipindah.")
     cli.out.print(f"Sidik rencana (SHA-256): {plan.sha256}")
+
+
+def _numbers_in_use(dirs: list[Path], checked: set[Path]) -> set[str]:
+    """The SOP numbers of the procedures in use (configured or shipped) that are not being checked.
+
+    A file that does not load adds no number; checking it reports why.
+    """
+    from engine.domain.definitions.loader import load_definition
+    from engine.domain.definitions.registry import workflow_files
+
+    numbers: set[str] = set()
+    for path in workflow_files(dirs):
+        if path in checked or not path.exists():
+            continue
+        try:
+            numbers.add(load_definition(path).as_written.sop.nomor)
+        except DefinitionError:
+            continue
+    return numbers
 
 
 def _registry(cli: CliContext) -> Registry:

@@ -223,7 +223,7 @@ class Delegations:
                                                          + ", ".join(ROLES), "role")])
         if role in _forbidden(coop):
             raise PermissionDeniedError(f"AD/ART {coop.name} tidak mengizinkan peran {label} didelegasikan "
-                                        "(setting delegasi_dilarang).", rule="ad_art")
+                                        "(daftar peran yang tidak boleh didelegasikan).", rule="ad_art")
         problems: list[FieldProblem] = []
         limit = _max_days(coop)
         if end < start:

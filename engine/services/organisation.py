@@ -15,6 +15,7 @@ from engine.adapters.store.models import Cooperative, Person, RoleAssignment
 from engine.audit.log import create_head
 from engine.domain.definitions.loader import located_problems, parse_yaml, position_of
 from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load
+from engine.domain.letter_numbers import FORMAT_SETTING, format_problem
 from engine.domain.limits import (
     CITY,
     COOP_NAME,
@@ -76,6 +77,16 @@ class CooperativeIn(_Strict):
         default=None, description="AD/ART settings; when absent, an existing cooperative keeps its settings.")
     roles: list[TermIn] = Field(default_factory=list)
     members: list[MemberIn] = Field(default_factory=list, description="Buku Daftar Anggota (optional).")
+
+    @field_validator("settings")
+    @classmethod
+    def _letter_number(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A ``format_nomor_surat`` with an unknown placeholder is refused at import, naming it."""
+        if value and FORMAT_SETTING in value:
+            problem = format_problem(value[FORMAT_SETTING])
+            if problem:
+                raise ValueError(f"{FORMAT_SETTING}: {problem}")
+        return value
 
 
 class OrgFile(_Strict):

@@ -1,4 +1,4 @@
-"""Document pages: SOP PDFs, Berita Acara, Buku SOP, RK/RAPB (with XLSX upload), audit report."""
+"""Document pages: SOP PDFs, Berita Acara, Buku SOP, RK/RAPB (with XLSX upload), audit report, LHP."""
 
 from __future__ import annotations
 
@@ -211,3 +211,19 @@ def audit_report_pdf(request: Request, slug: str, dari: str, sampai: str) -> Res
         raise ValidationError([FieldProblem("Tanggal akhir", "sebelum tanggal awal", "sampai")],
                               headline="Tanggal akhir sebelum tanggal awal.")
     return _pdf(_documents(request).audit_report(slug, start, end))
+
+
+@router.get("/k/{slug}/lhp.pdf")
+def lhp_pdf(request: Request, slug: str, dari: str, sampai: str) -> Response:
+    """The Laporan Hasil Pengawasan: pengawas of the cooperative and Dinas officers only."""
+    user = current_user(request)
+    require_role(user, slug, *AUDITORS)
+    try:
+        start, end = date.fromisoformat(dari), date.fromisoformat(sampai)
+    except ValueError:
+        raise ValidationError([FieldProblem("Tanggal", "pakai TTTT-BB-HH", "dari")],
+                              headline="Tanggal tidak sah; pakai TTTT-BB-HH.") from None
+    if end < start:
+        raise ValidationError([FieldProblem("Tanggal akhir", "sebelum tanggal awal", "sampai")],
+                              headline="Tanggal akhir sebelum tanggal awal.")
+    return _pdf(_documents(request).lhp(slug, start, end, actor=user.username))

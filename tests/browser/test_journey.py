@@ -3,6 +3,7 @@ and downloads the Berita Acara."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from engine.demo import demo_password
@@ -83,9 +84,11 @@ def test_a_spending_request_from_submission_to_trail(chromium, live_server: str,
         page.click("text=Unduh Berita Acara (PDF)")
     minutes = download.value.path()
     assert minutes is not None and Path(minutes).read_bytes().startswith(b"%PDF")
-    assert download.value.suggested_filename == "BA-" + number.replace("/", "-") + ".pdf"
+    letter = re.fullmatch(r"(\d{3})-BA-KKMP-SNT-([IVX]+)-(\d{4})\.pdf", download.value.suggested_filename)
+    assert letter is not None, download.value.suggested_filename  # named by the cooperative's letter number
     page.reload()
-    assert "BA-" + number.replace("/", "-") in page.inner_text("main")  # the issued document is listed
+    issued = f"{letter[1]}/BA/KKMP-SNT/{letter[2]}/{letter[3]}"
+    assert issued in page.inner_text("main")  # the issued document is listed
     shot(page, "6-pengawas-berita-acara")
     context.close()
     assert web_services.show(number, None).summary.state == "disetujui"

@@ -59,7 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def minutes(demo: tuple[Path, str]) -> Path:
     work, db = demo
     said = ok(run("--db", db, "doc", "minutes", "KAS/2026/0003", "-o", "ba.pdf", cwd=work))
-    assert "BA-KAS-2026-0003" in said and "tercatat di basis data" in said
+    assert "003/BA/KKMP-SNT/XI/2026" in said and "tercatat di basis data" in said
     assert "ditandatangani Tatakelola — tatakelola" in said
     return work / "ba.pdf"
 
@@ -170,6 +170,9 @@ def test_a_bare_sop_and_the_audit_report_are_written(demo: tuple[Path, str]) -> 
     said = ok(run("--db", db, "doc", "audit-report", "--coop", "kkmp-sentanan", "--from", "01-01-2020",
                   "--to", "2099-12-31", "-o", "lap.pdf", cwd=work))
     assert "LHP-JEJAK-20200101-20991231" in said and "tercatat di basis data" in said
+    lhp = ok(run("--db", db, "doc", "lhp", "--coop", "kkmp-sentanan", "--dari", "2026-01-01",
+                 "--sampai", "2026-12-31", "--out", "lhp.pdf", cwd=work))
+    assert "LHP-20260101-20261231" in lhp and (work / "lhp.pdf").is_file()
 
 
 def test_errors_are_indonesian_with_the_usual_exit_codes(demo: tuple[Path, str]) -> None:

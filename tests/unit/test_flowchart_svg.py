@@ -65,7 +65,7 @@ def test_the_web_diagram_routes_every_line_the_printed_one_does() -> None:
     root, _, _ = _draw(Registry.shipped().get("pengeluaran_kas"))
     heads = [p for p in root.iter(f"{SVG}path") if p.get("fill") == "#1b1f23"]
     assert len(heads) == 1 and (heads[0].get("d") or "").count("Z") == arrows
-    assert {"Ya", "Tidak", "Mulai", "Selesai"} <= set(_texts(root))
+    assert {"Tolak", "Kembalikan…", "Mulai", "Selesai", "Ditolak"} <= set(_texts(root))
 
 
 def test_titles_from_a_definition_file_are_escaped(tmp_path: Path) -> None:

@@ -28,12 +28,12 @@ def test_the_berita_acara_of_a_decided_case_downloads_and_is_listed(as_user, dec
     assert "berita-acara.pdf" in page.text
     pdf = agus.client.get(f"/k/{COOP}/kasus/{decided}/berita-acara.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert 'filename="BA-KAS-2026-0001.pdf"' in pdf.headers["content-disposition"]
+    assert 'filename="001-BA-KKMP-SNT-XI-2026.pdf"' in pdf.headers["content-disposition"]
     from engine.services.documents import verify_pdf
 
     signed = verify_pdf(pdf.content)  # signed in the request's worker thread, verifiable offline
     assert signed.ok and signed.signer == "Tatakelola — tatakelola", [c.message for c in signed.checks]
-    assert "BA-KAS-2026-0001" in agus.client.get(f"/k/{COOP}/kasus/{decided}").text  # now in the register
+    assert "001/BA/KKMP-SNT/XI/2026" in agus.client.get(f"/k/{COOP}/kasus/{decided}").text  # now in the register
 
 
 def test_another_kkmp_cannot_download_the_berita_acara(as_user, decided: str) -> None:

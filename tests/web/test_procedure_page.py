@@ -17,7 +17,7 @@ def test_the_procedure_page_draws_the_flowchart_without_a_script(as_user) -> Non
     svg = re.search(r'<svg xmlns="http://www.w3.org/2000/svg" class="flow" role="img".*?</svg>', html, re.S)
     assert svg is not None
     assert "<title id=\"alur-pengeluaran_kas-judul\">Diagram alur Persetujuan Pengeluaran Kas</title>" in svg.group(0)
-    for label in ("Manajer / Pengelola", "Bendahara", "Ketua", "Pengawas", "Verifikasi", "Mulai", "Ya"):
+    for label in ("Manajer / Pengelola", "Bendahara", "Ketua", "Pengawas", "Verifikasi", "Mulai", "Tolak", "Ditolak"):
         assert label in svg.group(0), label
     # The text fallback: each numbered step with who does it, conditions in words with this KKMP's values.
     steps = html.split('id="langkah"')[1]

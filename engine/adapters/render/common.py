@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "CATEGORY_LABELS",
+    "KOP_SETTINGS",
     "DocMeta",
     "OrgInfo",
     "Signer",
@@ -31,6 +32,16 @@ class _CoopLike(Protocol):
     kelurahan: str | None
 
 
+#: Settings keys of the letterhead (kop): the legal-entity decree (SK AHU) and the street address.
+KOP_SETTINGS = ("badan_hukum_nomor", "badan_hukum_tanggal", "alamat")
+
+
+def _text_setting(settings: dict[str, Any] | None, key: str) -> str | None:
+    value = (settings or {}).get(key)
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return text or None
+
+
 @dataclass(frozen=True)
 class OrgInfo:
     """How the cooperative appears on paper."""
@@ -39,6 +50,39 @@ class OrgInfo:
     name: str
     city: str | None
     kelurahan: str | None
+    #: Nomor SK pengesahan badan hukum (AHU), its date (ISO or as written) and the street address.
+    badan_hukum_nomor: str | None = None
+    badan_hukum_tanggal: str | None = None
+    alamat: str | None = None
+
+    @property
+    def legal(self) -> str:
+        """``Badan Hukum Nomor AHU-0012345.AH.01.29.TAHUN 2025 tanggal 10 Juli 2025`` ("" when not set)."""
+        if not self.badan_hukum_nomor:
+            return ""
+        text = f"Badan Hukum Nomor {self.badan_hukum_nomor}"
+        if self.badan_hukum_tanggal:
+            from engine.adapters.render.formatting import tanggal
+
+            try:
+                day = tanggal(self.badan_hukum_tanggal)
+            except ValueError:
+                day = self.badan_hukum_tanggal
+            text += f" tanggal {day}"
+        return text
+
+    @property
+    def address(self) -> str:
+        """The kop's address line: the street address, with the place when the address does not name it."""
+        if not self.alamat:
+            return self.place if (self.kelurahan or self.city) else ""
+        text = self.alamat.lower()
+        missing = []
+        if self.kelurahan and not re.search(rf"\b(kel\.?|kelurahan|desa)\s+{re.escape(self.kelurahan.lower())}", text):
+            missing.append(f"Kelurahan {self.kelurahan}")
+        if self.city and self.city.split()[-1].lower() not in text:
+            missing.append(self.city)
+        return ", ".join([self.alamat.rstrip(", "), *missing])
 
     @property
     def place(self) -> str:
@@ -64,7 +108,9 @@ class OrgInfo:
         """From a cooperative row (or a generic KKMP when there is none)."""
         if coop is None:
             return cls(None, "Koperasi Desa/Kelurahan Merah Putih", None, None)
-        return cls(coop.slug, coop.name, coop.city, coop.kelurahan)
+        settings = getattr(coop, "settings", None)
+        return cls(coop.slug, coop.name, coop.city, coop.kelurahan,
+                   *(_text_setting(settings, key) for key in KOP_SETTINGS))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from engine.domain.roles import role_label
 
 __all__ = [
     "SYMBOL_H",
+    "VERIFICATION_TAIL",
     "Draw",
     "FlowPage",
     "FlowRow",
@@ -44,6 +45,7 @@ __all__ = [
     "build_flowchart",
     "continuous_layout",
     "guard_text",
+    "label_slots",
     "legend_svgs",
 ]
 
@@ -57,6 +59,9 @@ LINE = 0.3
 ROW_MIN = 19.0
 ROW_CONNECTOR = 25.0
 SYMBOL_H: dict[str, float] = {"terminator": 7.0, "process": 8.0, "decision": 10.0}
+VERIFICATION_TAIL = 34.0  # the "Keterangan keabsahan dokumen" box after an SOP's last flowchart row
+LABEL_MM = 1.9  # branch labels
+LABEL_STEP = 2.1  # between two labels stacked on one side of a symbol
 SVG_PAD = 2.8  # room above (arrowhead) and below (branch label) the symbol
 CHANNEL_STEP = 1.1
 CHANNEL_EDGE = 1.9  # distance of the first routing channel from the lane border
@@ -92,6 +97,7 @@ class Step:
     start: bool = False
     end: bool = False
     who: list[str] = field(default_factory=list)  # the lanes (role labels) that act on this step
+    mark: str = ""  # the word in a terminator: Mulai, Selesai, or the end status (Ditolak)
 
 
 @dataclass(frozen=True)
@@ -172,17 +178,84 @@ def _performers(actions: Sequence[Action], index: Mapping[str, int]) -> list[int
     return sorted({index[r] for a in forward for r in a.roles})
 
 
-def _span(lanes: list[int]) -> tuple[int, int, bool]:
-    """First and last lane of a symbol, and whether that span is exactly the performers."""
+def _span(lanes: list[int], primary: int | None = None) -> tuple[int, int, bool]:
+    """First and last lane of a symbol, and whether that span is exactly the performers.
+
+    A symbol spans its performers' lanes only when they are side by side: it never crosses the lane
+    of a role that takes no part. Otherwise it sits in the lane of the ``primary`` performer (the
+    role of the step's first forward action) and the Keterangan column names every performer.
+    """
     if not lanes:
         return 0, 0, True
     first, last = lanes[0], lanes[-1]
-    covered = last - first + 1
-    if covered == len(lanes):
+    if last - first + 1 == len(lanes):
         return first, last, True
-    if len(lanes) * 3 >= covered * 2:
-        return first, last, False
-    return first, first, False
+    lane = primary if primary in lanes else first
+    return lane, lane, False
+
+
+def _shorten(text: str, limit: int = 16) -> str:
+    """A branch label: the first words of ``text`` that fit ``limit`` characters (parentheses dropped)."""
+    flat = " ".join(re.sub(r"\s*\([^)]*\)", "", text).split()) or " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    words: list[str] = []
+    for word in flat.split():
+        if len(" ".join([*words, word])) > limit - 1:
+            break
+        words.append(word)
+    return (" ".join(words) or flat[: limit - 1]) + "…"
+
+
+_COMPARE = (("paling banyak", "≤"), ("paling sedikit", "≥"), ("tidak sama dengan", "≠"), ("sama dengan", "="),
+            ("di atas", ">"), ("di bawah", "<"))
+
+
+def _guard_label(phrase: str) -> str:
+    """A guard phrase compacted for a branch line: "jumlah paling banyak Rp 500.000" → "≤ Rp 500.000"."""
+    if " dan " in phrase or " atau " in phrase:
+        return _shorten(phrase)
+    for words, sign in _COMPARE:
+        head, found, tail = phrase.partition(f" {words} ")
+        if found and head:
+            return _shorten(f"{sign} {tail}")
+    return _shorten(phrase)
+
+
+def _branch_labels(actions: Sequence[Action], d: Definition, settings: Mapping[str, Any],
+                   row_of: Mapping[str, int]) -> dict[str, str]:
+    """The label on each outgoing line of a branching step, by target state: the guard (compacted) of a
+    forward variant, else the action's own label (Setujui, Tolak, Kembalikan). Two lines never carry the
+    same words: then the action's label, who acts, or the step the line leads to (the Keterangan column
+    says the condition in full)."""
+    by_target: dict[str, Action] = {}
+    for action in actions:
+        by_target.setdefault(action.to, action)
+
+    def repeated(labels: Mapping[str, str]) -> set[str]:
+        return {text for text in labels.values() if list(labels.values()).count(text) > 1}
+
+    labels: dict[str, str] = {}
+    for target, action in by_target.items():
+        if action.when and action.kind in FORWARD_KINDS:
+            labels[target] = _guard_label(guard_text(action.when, d, settings))
+        else:
+            labels[target] = _shorten(action.display)
+    def fallback(action: Action, level: int) -> str:
+        if level == 0:
+            return _shorten(action.display)
+        if level == 1:
+            return _shorten("oleh " + role_label(action.roles[0]))
+        return f"ke langkah {row_of[action.to] + 1}"
+
+    for level in range(3):
+        clash = repeated(labels)
+        if not clash:
+            break
+        for target, action in by_target.items():
+            if labels[target] in clash:
+                labels[target] = fallback(action, level)
+    return labels
 
 
 def _escalation_note(levels: Sequence[EscalationLevel]) -> str:
@@ -206,9 +279,12 @@ def _quorum_note(action: Action, settings: Mapping[str, Any]) -> str | None:
     return f"Diputuskan bila {needed} {role} setuju{source}."
 
 
-def _success_finals(d: Definition) -> list[str]:
-    reached = {a.to for a in d.actions if a.kind not in ("reject", "cancel") and d.states[a.to].final}
-    return [s for s, state in d.states.items() if s in reached]
+def _finals(d: Definition) -> list[str]:
+    """Every final state an action reaches: the successful ends first, then Ditolak, Dibatalkan and the like."""
+    reached = {a.to for a in d.actions if d.states[a.to].final}
+    success = {a.to for a in d.actions if a.kind not in ("reject", "cancel") and d.states[a.to].final}
+    ordered = [s for s in d.states if s in reached]
+    return [s for s in ordered if s in success] + [s for s in ordered if s not in success]
 
 
 def _mutu(state: State) -> tuple[str, str, str]:
@@ -218,53 +294,59 @@ def _mutu(state: State) -> tuple[str, str, str]:
 
 
 def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane], list[Step], list[Edge]]:
-    """Rows (non-final states in file order, then the successful end states) and drawn edges."""
+    """Rows (non-final states in file order, then every final state) and drawn edges."""
     lanes = _lanes(d)
     lane_index = {lane.role: i for i, lane in enumerate(lanes)}
-    order = [s for s, state in d.states.items() if not state.final] + _success_finals(d)
+    finals = _finals(d)
+    order = [s for s, state in d.states.items() if not state.final] + finals
     if d.initial_state in order:
         order.remove(d.initial_state)
         order.insert(0, d.initial_state)
     row_of = {s: i for i, s in enumerate(order)}
+    success = {a.to for a in d.actions if a.kind not in ("reject", "cancel")}
     steps: list[Step] = []
     edges: list[Edge] = []
     for i, state_id in enumerate(order):
         state = d.states[state_id]
         actions = d.actions_from(state_id)
         if state.final:
-            sources = [row_of[a_state] for a in d.actions if a.to == state_id and a.kind != "reject"
-                       for a_state in a.from_ if a_state in row_of]
+            sources = [row_of[a_state] for a in d.actions if a.to == state_id
+                       for a_state in a.from_ if a_state in row_of and a_state != state_id]
             source_step = steps[min(sources)] if sources else None
             first = source_step.first_lane if source_step else 0
             end_notes = ["Berita Acara diterbitkan."] if "berita_acara" in state.issues else []
             output = "Berita Acara" if "berita_acara" in state.issues else (state.status_label or state.title)
+            status = state.status_label or state.title
+            mark = "Selesai" if state_id in success or len(status) > 11 else status
             steps.append(Step(i, i + 1, state_id, "terminator", first, first, state.title,
                               "Proses selesai" + (f" dengan status {state.status_label}." if state.status_label
                                                   else "."),
-                              "—", "—", output, end_notes, end=True))
+                              "—", "—", output, end_notes, end=True, mark=mark))
             continue
         performers = _performers(actions, lane_index)
-        first, last, exact = _span(performers)
+        forward = [a for a in actions if a.kind in FORWARD_KINDS]
+        primary_role = next((r for a in (forward or list(actions)) for r in a.roles), None)
+        primary_lane = lane_index.get(primary_role) if primary_role else None
+        if i == 0 and performers:  # the start symbol sits in the lane of the role that starts
+            lane = primary_lane if primary_lane is not None else performers[0]
+            first, last, exact = lane, lane, len(performers) == 1
+        else:
+            first, last, exact = _span(performers, primary_lane)
         notes: list[str] = []
         if not exact:
             notes.append("Pelaksana: " + ", ".join(lanes[j].label for j in performers) + ".")
-        forward = [a for a in actions if a.kind in FORWARD_KINDS]
         returns = [a for a in actions if a.kind == "return"]
-        rejects = [a for a in actions if a.kind == "reject"]
+        rejects = [a for a in actions if a.kind in ("reject", "cancel")]
         forward_targets = list(dict.fromkeys(a.to for a in forward if a.to in row_of))
         return_targets = list(dict.fromkeys(a.to for a in returns if a.to in row_of and a.to != state_id))
-        drawn = set(forward_targets) | set(return_targets)
-        shape: Shape = "decision" if len(drawn) >= 2 else "process"
+        reject_targets = list(dict.fromkeys(a.to for a in rejects if a.to in row_of and a.to not in forward_targets))
+        targets = [*forward_targets, *return_targets, *reject_targets]
+        shape: Shape = "decision" if len(targets) >= 2 else "process"
         if i == 0:
             shape = "terminator"  # a procedure starts with a terminator, however it branches
-        next_forward = sorted((row_of[t] for t in forward_targets), key=lambda r: (r <= i, r))
-        primary = next_forward[0] if next_forward else None
-        for target in forward_targets:
-            row = row_of[target]
-            label = "Ya" if shape == "decision" and row == primary else None
-            edges.append(Edge(i, row, label))
-        for target in return_targets:
-            edges.append(Edge(i, row_of[target], "Tidak" if shape == "decision" else None))
+        labels = _branch_labels([*forward, *returns, *rejects], d, settings, row_of) if len(targets) >= 2 else {}
+        for target in targets:
+            edges.append(Edge(i, row_of[target], labels.get(target)))
         for action in forward:
             note = _quorum_note(action, settings)
             if note and note not in notes:
@@ -282,10 +364,12 @@ def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane],
                 notes.append(f"Tidak sesuai: dikembalikan ke langkah {row_of[target] + 1}.")
             else:
                 notes.append(f"{action.display}: ke langkah {row_of[target] + 1}.")
-        if rejects:
-            who = ", ".join(dict.fromkeys(role_label(r) for a in rejects for r in a.roles))
-            end = d.states[rejects[0].to]
-            notes.append(f"Dapat ditolak ({who}): proses selesai, status {end.status_label or end.title}.")
+        for target in reject_targets:
+            who = ", ".join(dict.fromkeys(role_label(r) for a in rejects if a.to == target for r in a.roles))
+            verb = "ditolak" if any(a.kind == "reject" for a in rejects if a.to == target) else "dibatalkan"
+            end = d.states[target]
+            notes.append(f"Dapat {verb} ({who}): ke langkah {row_of[target] + 1}, status "
+                         f"{end.status_label or end.title}.")
         if "berita_acara" in state.issues:
             notes.append("Berita Acara diterbitkan.")
         if state.escalation and state.deadline is not None:
@@ -293,7 +377,7 @@ def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane],
         kelengkapan, waktu, output = _mutu(state)
         steps.append(Step(i, i + 1, state_id, shape, first, last, state.title, _first_sentence(state.guidance),
                           kelengkapan, waktu, output, notes, start=(i == 0),
-                          who=[lanes[j].label for j in performers]))
+                          who=[lanes[j].label for j in performers], mark="Mulai" if i == 0 else ""))
     return lanes, steps, edges
 
 
@@ -344,7 +428,8 @@ class Draw:
     horizontal: list[tuple[float, float]] = field(default_factory=list)  # centre line from x0 to x1
     connectors: list[tuple[float, str, str]] = field(default_factory=list)  # (x, "top"|"bottom", label)
     arrows: list[tuple[str, float]] = field(default_factory=list)  # ("top"|"bottom"|"left"|"right", x)
-    labels: list[tuple[str, str, float]] = field(default_factory=list)  # ("bottom"|"left"|"right", text, x)
+    #: ("bottom"|"left"|"right"|"above-right", text, x)
+    labels: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -444,7 +529,14 @@ def _route(edges: Sequence[Edge], geo: Geometry, page_of: Sequence[int],
             enter(dst, x, from_above=True)
             continue
         down = edge.target > edge.source
-        if down:
+        if down and dst.first_lane > src.last_lane:  # down and to the right: leave on the right side
+            slot = channels.take(src.last_lane, "right", edge.source, edge.target, edge.target)
+            x = (src.last_lane + 1) * geo.lane_width - CHANNEL_EDGE - CHANNEL_STEP * slot
+            draws[src.index].horizontal.append((right, x))
+            draws[src.index].vertical.append((x, "lower"))
+            if edge.label:
+                draws[src.index].labels.append(("above-right", edge.label, x))
+        elif down:
             slot = channels.take(src.first_lane, "left", edge.source, edge.target, edge.target)
             x = src.first_lane * geo.lane_width + CHANNEL_EDGE + CHANNEL_STEP * slot
             draws[src.index].horizontal.append((x, left))
@@ -503,8 +595,8 @@ def _symbol_svg(step: Step, geo: Geometry, draw: Draw) -> Markup:
         r = sym_h / 2
         parts.append(f'<rect x="{_fmt(left)}" y="{_fmt(cy - r)}" width="{_fmt(right - left)}" '
                      f'height="{_fmt(sym_h)}" rx="{_fmt(r)}" ry="{_fmt(r)}" {stroke}/>')
-        word = "Mulai" if step.start else ("Selesai" if step.end else "")
-        size = min(2.1, (right - left - 1.2) / 3.7)
+        word = step.mark
+        size = min(2.1, (right - left - 1.2) / (0.53 * max(len(word), 7)))
         if word and size >= 1.4:
             parts.append(f'<text x="{_fmt(cx)}" y="{_fmt(cy + size * 0.36)}" font-family="DejaVu Sans" '
                          f'font-size="{_fmt(size)}" text-anchor="middle">{word}</text>')
@@ -533,20 +625,34 @@ def _symbol_svg(step: Step, geo: Geometry, draw: Draw) -> Markup:
             ax = x - x0
             parts.append(f'<path d="M{_fmt(ax + 1.7)},{_fmt(cy - 0.9)} L{_fmt(ax + 1.7)},{_fmt(cy + 0.9)} '
                          f'L{_fmt(ax)},{_fmt(cy)} Z" fill="#000"/>')
-    font = 'font-family="DejaVu Sans" font-size="1.9"'
-    for where, text, at in draw.labels:
+    font = f'font-family="DejaVu Sans" font-size="{_fmt(LABEL_MM)}"'
+    for where, text, at, k in label_slots(draw):
         label = escape(text)
         if where == "bottom":
-            parts.append(f'<text x="{_fmt(at - x0 + 0.8)}" y="{_fmt(cy + sym_h / 2 + 2.5)}" {font}>{label}</text>')
-        elif where == "left":  # the channel runs down from here: the label sits above the line
-            parts.append(f'<text x="{_fmt(left + 0.8)}" y="{_fmt(cy - 0.9)}" {font} '
+            parts.append(f'<text x="{_fmt(at - x0 + 0.8)}" y="{_fmt(cy + sym_h / 2 + 2.5 + LABEL_STEP * k)}" '
+                         f'{font}>{label}</text>')
+        elif where == "left":  # the channel runs down from here: the labels sit above the line
+            parts.append(f'<text x="{_fmt(left + 0.8)}" y="{_fmt(cy - 0.9 - LABEL_STEP * k)}" {font} '
                          f'text-anchor="end">{label}</text>')
-        else:  # the channel runs up from here: the label sits below the line
-            parts.append(f'<text x="{_fmt(right - 0.8)}" y="{_fmt(cy + 2.5)}" {font}>{label}</text>')
+        elif where == "above-right":  # the channel runs down on the right: the labels sit above the line
+            parts.append(f'<text x="{_fmt(right + 0.5)}" y="{_fmt(cy - 0.9 - LABEL_STEP * k)}" {font}>{label}</text>')
+        else:  # the channel runs up from here: the labels sit below the line
+            parts.append(f'<text x="{_fmt(right - 0.8)}" y="{_fmt(cy + 2.5 + LABEL_STEP * k)}" {font}>{label}</text>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="symbol" width="{_fmt(width)}mm" '
            f'height="{_fmt(height)}mm" viewBox="0 0 {_fmt(width)} {_fmt(height)}" overflow="visible">'
            + "".join(parts) + "</svg>")
     return _trusted(svg)
+
+
+def label_slots(draw: Draw) -> list[tuple[str, str, float, int]]:
+    """Each branch label with its place in the stack on its side of the symbol (0 nearest the line),
+    so two lines leaving on the same side never print their labels on top of each other."""
+    seen: dict[str, int] = {}
+    slots = []
+    for where, text, at in draw.labels:
+        slots.append((where, text, at, seen.get(where, 0)))
+        seen[where] = seen.get(where, 0) + 1
+    return slots
 
 
 def _cell_style(x0: float, x1: float, draw: Draw) -> str:
@@ -623,6 +729,7 @@ def _row_height(step: Step, columns: Mapping[str, float]) -> float:
 
 
 def _paginate(heights: Sequence[float], capacity: float) -> list[list[int]]:
+    """Rows per page; a page that would hold a single row takes one more from the page before it."""
     pages: list[list[int]] = []
     current: list[int] = []
     used = 0.0
@@ -636,6 +743,11 @@ def _paginate(heights: Sequence[float], capacity: float) -> list[list[int]]:
         used += here
     if current:
         pages.append(current)
+    if len(pages) > 1 and len(pages[-1]) == 1 and len(pages[-2]) >= 3:
+        moved = [pages[-2][-1], *pages[-1]]
+        if sum(max(heights[r], ROW_CONNECTOR) for r in moved) <= capacity:
+            pages[-2] = pages[-2][:-1]
+            pages[-1] = moved
     return pages
 
 
@@ -646,14 +758,19 @@ def header_height(lanes: Sequence[Lane], lane_width: float) -> float:
     return 6.5 + max(label_lines, 2) * 6.6 * textfit.PT_TO_MM * 1.2 + 2.0
 
 
-def build_flowchart(d: Definition, settings: Mapping[str, Any], *, rows_height: float = PAGE_BODY) -> Flowchart:
-    """Lay out a definition's flowchart on as many landscape pages as it needs."""
+def build_flowchart(d: Definition, settings: Mapping[str, Any], *, rows_height: float = PAGE_BODY,
+                    tail: float = 0.0) -> Flowchart:
+    """Lay out a definition's flowchart on as many landscape pages as it needs.
+
+    ``tail`` is the height (mm) of what the document prints after the last row (the verification
+    box): the last page keeps room for it, so it never lands alone on a page of its own.
+    """
     lanes, steps, edges = build_steps(d, settings)
     columns, lane_width = _columns(len(lanes))
     geo = Geometry(lane_width, steps)
     heights = [_row_height(s, columns) for s in steps]
     capacity = rows_height - HEADING - header_height(lanes, lane_width) - SAFETY
-    pages = _paginate(heights, capacity)
+    pages = _paginate([*heights[:-1], heights[-1] + tail] if heights else heights, capacity)
     page_of = [0] * len(steps)
     for number, rows in enumerate(pages):
         for row in rows:

@@ -2,7 +2,7 @@
 
 :func:`~engine.adapters.render.flowchart.continuous_layout` decides everything the printed
 flowchart decides: the lanes, which lane(s) each step's symbol sits in, its shape and width, and
-every routed line, arrowhead and "Ya"/"Tidak" label (x in lane-area millimetres, y anchored to the
+every routed line, arrowhead and branch label (x in lane-area millimetres, y anchored to the
 top, centre or bottom of a row). This module only maps that onto screen pixels: each lane becomes
 at least wide enough for its role's longest word, rows become as tall as their step title needs,
 and the step number is written in its symbol so a phone user who scrolled the diagram sideways
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from engine.adapters.render import textfit
-from engine.adapters.render.flowchart import Draw, Layout, Step
+from engine.adapters.render.flowchart import Draw, Layout, Step, label_slots
 
 __all__ = ["MIN_FONT_PX", "FlowchartSvg", "flowchart_svg"]
 
@@ -118,13 +118,16 @@ class _Canvas:
             left, top, right, bottom = self.symbol(step)
             cy = (top + bottom) / 2
             inset = 4.0 if step.shape == "decision" else -4.0  # beside a diamond's point, outside a box
-            for where, text, x_mm in self.layout.draws[step.index].labels:
+            for where, text, x_mm, k in label_slots(self.layout.draws[step.index]):
+                step_y = (LABEL_PX + 2) * k  # labels on one side stack, nearest the line first
                 if where == "bottom":  # beside the line leaving downwards
-                    yield text, self.x(x_mm) + 5, bottom + LABEL_PX + 2, "start"
-                elif where == "left":  # the line leaves to the left, then down: the label sits above it
-                    yield text, left + inset, cy - 5, "end"
-                else:  # the line leaves to the right, then up: the label sits below it
-                    yield text, right - inset, cy + LABEL_PX + 3, "start"
+                    yield text, self.x(x_mm) + 5, bottom + LABEL_PX + 2 + step_y, "start"
+                elif where == "left":  # the line leaves to the left, then down: the labels sit above it
+                    yield text, left + inset, cy - 5 - step_y, "end"
+                elif where == "above-right":  # the line leaves to the right, then down: the labels sit above it
+                    yield text, right - inset, cy - 5 - step_y, "start"
+                else:  # the line leaves to the right, then up: the labels sit below it
+                    yield text, right - inset, cy + LABEL_PX + 3 + step_y, "start"
 
     def symbol(self, step: Step) -> tuple[float, float, float, float]:
         """Left, top, right, bottom of a step's symbol."""
@@ -204,7 +207,7 @@ def _symbols(c: _Canvas) -> Iterable[str]:
             r = (bottom - top) / 2
             yield (f'<rect x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(right - left)}" height="{_fmt(bottom - top)}" '
                    f'rx="{_fmt(r)}" {stroke}/>')
-            word = "Mulai" if step.start else ("Selesai" if step.end else "")
+            word = step.mark
             if not word or _width(word, LABEL_PX) > right - left - 6:  # the rounded ends leave the middle free
                 word = str(step.no)  # a narrow lane: the step number, as in the other symbols
             yield _text(cx, cy + LABEL_PX * 0.36, word, anchor="middle")

@@ -5,12 +5,19 @@ One sheet per part, a title on top and a header row with Indonesian column names
 * ``Pendapatan``: No | Unit Usaha | Uraian | Realisasi <Y-2> | Anggaran <Y-1> | Rencana <Y> | Keterangan
 * ``Biaya``: No | Kelompok (B1 unit usaha, B2 organisasi, B3 bunga, B4 pajak) | Unit Usaha | Uraian | ...
 * ``Investasi`` and ``Sumber Dana``: No | Uraian | Realisasi | Anggaran | Rencana | Keterangan
+* ``Permodalan`` (F): No | Jenis Modal | Uraian | Realisasi | Anggaran | Rencana | Keterangan
+* ``Arus Kas`` (G): No | Arus (Saldo awal, Masuk, Keluar) | Uraian | Jan … Des | Jumlah | Keterangan
 * ``Rencana Kerja``: No | Bidang | Program | Kegiatan | Target | Waktu | Penanggung Jawab
 
-Blank Unit/Kelompok/Bidang cells repeat the row above (grouped layouts); rows whose Uraian
-starts with "Jumlah", "Total" or "Subtotal" are sums and skipped. Every bad cell is reported
-as ``Sheet 'Pendapatan', sel D7: 'satu juta' bukan angka rupiah`` (the first fifty, then how
-many more). An upload is checked before it is opened and read streaming, within caps on its
+Blank Unit/Jenis Modal/Kelompok/Arus/Bidang cells repeat the row above (grouped layouts).
+Amounts are read by :func:`engine.domain.rupiah.parse_rupiah`. No row is dropped silently: a
+row whose Uraian starts with "Jumlah", "Total" or "Subtotal" is a sum and must equal the lines
+above it (else it is named and the import refused); a row with figures or notes but no Uraian
+(or Kegiatan) is named. A figure that contradicts the rule its Keterangan states ("0,5% dari
+omzet", "150 anggota × Rp 100.000": ``budget_checks``) is named at its cell. Every problem is
+reported as ``Sheet 'Pendapatan', sel D7: 'satu juta' bukan angka rupiah`` or ``Sheet
+'Pendapatan', baris 15: …`` (the first fifty, then how many more). An upload is checked before it is
+opened and read streaming, within caps on its
 size, rows, columns and cells (``xlsx_guard``): a RAPB has at most :data:`MAX_LINES` lines.
 """
 
@@ -31,8 +38,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.adapters.render.xlsx_guard import Caps, CheckedWorkbook, check_size, count, open_checked
-from engine.domain.budget import BIDANG, DEFAULT_PEMBAGIAN_SHU, SECTIONS, BudgetData, Line, PlanItem
+from engine.domain.budget import (
+    BIDANG,
+    DEFAULT_PEMBAGIAN_SHU,
+    MONTHS,
+    SECTIONS,
+    BudgetData,
+    Line,
+    PlanItem,
+    share_label,
+)
+from engine.domain.budget_checks import line_problems
 from engine.domain.limits import text_problem
+from engine.domain.rupiah import RupiahError, format_rp, parse_rupiah
 from engine.errors import FieldProblem, PayloadTooLargeError, ValidationError
 from engine.settings import Settings
 
@@ -49,7 +67,6 @@ __all__ = [
 #: The example workbook shipped with the package (``tatakelola doc budget-export`` writes the same layout).
 EXAMPLE_WORKBOOK = Path(__file__).resolve().parent / "contoh_rapb.xlsx"
 
-_MONEY_RE = re.compile(r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,0{1,2})?$", re.IGNORECASE)
 _SUM_RE = re.compile(r"^\s*(jumlah|total|sub\s*-?\s*total)\b", re.IGNORECASE)
 _MAX_MONEY = 10**15
 _HEADER_SCAN_ROWS = 15
@@ -84,6 +101,8 @@ _PENDAPATAN = _Sheet("Pendapatan", ("pendapatan", "a pendapatan"), True, "uraian
 _BIAYA = _Sheet("Biaya", ("biaya", "b biaya", "belanja"), True, "uraian")
 _INVESTASI = _Sheet("Investasi", ("investasi", "e investasi", "belanja modal"), False, "uraian")
 _SUMBER = _Sheet("Sumber Dana", ("sumber dana", "sumberdana", "sumber_dana", "f sumber dana"), False, "uraian")
+_PERMODALAN = _Sheet("Permodalan", ("permodalan", "f permodalan", "rencana permodalan", "modal"), False,
+                     "uraian")
 _RK = _Sheet("Rencana Kerja", ("rencana kerja", "rk", "program kerja"), False, "program")
 
 
@@ -128,7 +147,9 @@ class _Reader:
             self.more += 1
 
     def problem(self, sheet: str, ref: str, message: str) -> None:
-        self.add(FieldProblem(f"Sheet '{sheet}', sel {ref}", message))
+        """A problem at a cell (``D7``) or a whole row (``baris 7``)."""
+        where = ref if ref.startswith("baris ") else f"sel {ref}"
+        self.add(FieldProblem(f"Sheet '{sheet}', {where}", message))
 
     def listed(self) -> list[FieldProblem]:
         """The problems to show: the first :data:`MAX_PROBLEMS`, then how many more."""
@@ -171,7 +192,7 @@ class _Reader:
                 if text.startswith(starts):
                     return key
             return None
-        for key, starts in (("unit", ("unit",)), ("kelompok", ("kelompok", "pos ", "jenis biaya")),
+        for key, starts in (("unit", ("unit", "jenis modal")), ("kelompok", ("kelompok", "pos ", "jenis biaya")),
                             ("uraian", ("uraian", "rincian")), ("keterangan", ("keterangan", "ket"))):
             if text.startswith(starts) or text == starts[0].strip():
                 return key
@@ -204,14 +225,14 @@ class _Reader:
                 return None
             amount = int(value)
         else:
-            text = re.sub(r"\s+", " ", str(value)).strip()
+            text = " ".join(str(value).replace("\u00a0", " ").split())
             if text in ("", "-", "—", "–"):
                 return None
-            match = _MONEY_RE.match(text)
-            if not match:
-                self.problem(sheet, ref, f"'{text[:60]}' bukan angka rupiah (tulis misalnya 1.250.000)")
+            try:
+                amount = parse_rupiah(str(value))
+            except RupiahError as error:
+                self.problem(sheet, ref, str(error))
                 return None
-            amount = int(match.group(1).replace(".", ""))
         if amount < 0:
             self.problem(sheet, ref, f"'{value}' negatif; tulis biaya di sheet Biaya, bukan sebagai angka minus")
             return None
@@ -263,7 +284,43 @@ def _bidang_of(text: str) -> str | None:
     return None
 
 
-def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[Line]) -> None:
+_AMOUNTS = ("realisasi", "anggaran", "rencana")
+
+
+@dataclass
+class _Origin:
+    """Where a line came from: its sheet, row and the cell of each column (for messages per cell)."""
+
+    sheet: str
+    row: int
+    refs: dict[str, str]
+
+
+class _Sums:
+    """The lines one sheet gave so far, to check a row labelled Jumlah/Total/Subtotal against.
+
+    A sum row is taken as a check, not as a line: each figure it has must equal the sum of the
+    lines since the previous sum row, of its unit, of its kelompok, or of the whole sheet so far.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.since = 0
+
+    def candidates(self, unit: str | None, section: str | None) -> list[list[Line]]:
+        return [self.lines[self.since:], [x for x in self.lines if x.unit == unit],
+                [x for x in self.lines if x.section == section], self.lines]
+
+    def matches(self, amounts: dict[str, int | None], unit: str | None, section: str | None) -> bool:
+        filled = {k: v for k, v in amounts.items() if v is not None}
+        if not filled:
+            return True  # a label (or formulas without saved values): nothing to lose
+        return any(all(sum(getattr(x, k) or 0 for x in group) == v for k, v in filled.items())
+                   for group in self.candidates(unit, section) if group)
+
+
+def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[Line],
+                origins: list[_Origin]) -> None:
     ws = reader.sheet(spec)
     if ws is None:
         return
@@ -271,7 +328,7 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
     if header is None:
         return
     header_row, columns = header
-    needed = ["uraian", "realisasi", "anggaran", "rencana"] + (["kelompok"] if section is None else [])
+    needed = ["uraian", *_AMOUNTS] + (["kelompok"] if section is None else [])
     missing = [c for c in needed if c not in columns]
     if missing:
         for name in missing:
@@ -279,6 +336,7 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
         return
     carry_unit: str | None = None
     carry_section: str | None = None
+    sums = _Sums()
     for row in range(header_row + 1, len(ws.rows) + 1):
         def value(key: str, row: int = row) -> Any:
             return ws.value(row, columns.get(key))
@@ -289,19 +347,36 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
         uraian = reader.text(value("uraian"))
         unit = reader.text(value("unit"))
         group = reader.text(value("kelompok"))
+        keterangan = reader.text(value("keterangan"))
         if reader.refused_text(ws.title, {ref(key): (reader.text(value(key)), 10**6)  # lengths: below, as before
                                           for key in ("uraian", "unit", "keterangan") if key in columns}):
             continue
-        if uraian and _SUM_RE.match(uraian):
+        is_sum = bool(uraian and _SUM_RE.match(uraian))
+        amounts = {key: None if is_sum and ref(key) in ws.unsaved else reader.money(ws, ref(key), value(key))
+                   for key in _AMOUNTS}  # a sum's formula without a saved value is just a label
+        if uraian and is_sum:
+            if not sums.matches(amounts, unit or carry_unit, _section_of(group) if group else carry_section):
+                reader.problem(ws.title, f"baris {row}", (
+                    f"'{uraian[:60]}' diawali '{_SUM_RE.match(uraian).group(1)}' sehingga dibaca sebagai baris "  # type: ignore[union-attr]
+                    "jumlah, tetapi angkanya bukan jumlah baris di atasnya; jika ini baris anggaran, ubah "
+                    "uraiannya (misalnya 'Penjualan …'); jika baris jumlah, perbaiki angkanya"))
+            sums.since = len(sums.lines)
             continue
-        amounts = {key: reader.money(ws, ref(key), value(key)) for key in ("realisasi", "anggaran", "rencana")}
         if not uraian:
             if any(v is not None for v in amounts.values()):
                 reader.problem(ws.title, ref("uraian"), "uraian kosong padahal baris ini berisi angka")
+            elif keterangan:
+                reader.problem(ws.title, ref("uraian"), f"uraian kosong padahal baris ini berisi keterangan "
+                                                        f"'{keterangan[:40]}'; isi uraiannya atau hapus baris")
             if unit:
                 carry_unit = unit
             if group:
-                carry_section = _section_of(group) or carry_section
+                code_of_group = _section_of(group)
+                if code_of_group is None:
+                    reader.problem(ws.title, ref("kelompok"), f"kelompok '{group[:60]}' tidak dikenal; pilih B1 "
+                                                             "Biaya unit usaha, B2 Biaya organisasi, B3 Biaya bunga "
+                                                             "atau B4 Pajak")
+                carry_section = code_of_group or carry_section
             continue
         if unit:
             carry_unit = unit
@@ -324,10 +399,122 @@ def _read_lines(reader: _Reader, spec: _Sheet, section: str | None, lines: list[
         if len(uraian) > 300:
             reader.problem(ws.title, ref("uraian"), "uraian terlalu panjang (maksimal 300 huruf)")
             continue
-        use_unit = carry_unit if code in ("A", "B1") else unit
-        keterangan = reader.text(value("keterangan"))
-        lines.append(Line(code, (use_unit or None) and str(use_unit)[:120], uraian, amounts["realisasi"],
-                          amounts["anggaran"], amounts["rencana"], keterangan[:500] if keterangan else None))
+        use_unit = carry_unit if code in ("A", "B1", "M") else unit
+        line = Line(code, (use_unit or None) and str(use_unit)[:120], uraian, amounts["realisasi"],
+                    amounts["anggaran"], amounts["rencana"], keterangan[:500] if keterangan else None)
+        lines.append(line)
+        sums.lines.append(line)
+        origins.append(_Origin(ws.title, row, {key: ref(key) for key in (*_AMOUNTS, "uraian", "keterangan")
+                                               if key in columns}))
+
+
+_MONTH_PREFIXES = (("jan",), ("feb", "peb"), ("mar",), ("apr",), ("mei", "may"), ("jun",), ("jul",),
+                   ("agu", "agt", "ags", "aug"), ("sep",), ("okt", "oct"), ("nov", "nop"), ("des", "dec"))
+_FLOWS = {"saldo awal": "GS", "saldo": "GS", "masuk": "GM", "kas masuk": "GM", "penerimaan": "GM",
+          "keluar": "GK", "kas keluar": "GK", "pengeluaran": "GK"}
+_ARUS_KAS = _Sheet("Arus Kas", ("arus kas", "g arus kas", "proyeksi arus kas", "arus kas bulanan"), False, "uraian")
+
+
+def _flow_of(text: str) -> str | None:
+    norm = _norm(text)
+    if norm[:1] in ("1", "2", "3") and " " in norm:
+        norm = norm.split(" ", 1)[1]
+    return _FLOWS.get(norm)
+
+
+def _read_cash(reader: _Reader, lines: list[Line], origins: list[_Origin]) -> None:
+    """G. Arus Kas: No | Arus (Saldo awal, Masuk, Keluar) | Uraian | Jan … Des | Jumlah | Keterangan."""
+    ws = reader.sheet(_ARUS_KAS)
+    if ws is None:
+        return
+    found = None
+    for number, row_values in enumerate(ws.rows[:_HEADER_SCAN_ROWS], start=1):
+        names = [_norm(v) for v in row_values]
+        if "uraian" in names:
+            found = number, names
+            break
+    if found is None:
+        reader.problem(ws.title, "A1", f"baris judul kolom tidak ditemukan (cari kolom 'Uraian' di "
+                                       f"{_HEADER_SCAN_ROWS} baris pertama)")
+        return
+    header_row, names = found
+    columns: dict[str, int] = {}
+    for column, name in enumerate(names, start=1):
+        if not name:
+            continue
+        for month, prefixes in enumerate(_MONTH_PREFIXES, start=1):
+            if name.startswith(prefixes):
+                columns.setdefault(f"m{month}", column)
+        for key in ("arus", "uraian", "jumlah", "keterangan"):
+            if name.startswith(key) or (key == "arus" and name.startswith("jenis")):
+                columns.setdefault(key, column)
+    missing = [n for n in ("arus", "uraian") if n not in columns]
+    missing += [MONTHS[m - 1] for m in range(1, 13) if f"m{m}" not in columns]
+    if missing:
+        reader.problem(ws.title, f"A{header_row}", f"kolom {', '.join(repr(n) for n in missing)} tidak ada di baris "
+                                                   "judul")
+        return
+    carry: str | None = None
+    for row in range(header_row + 1, len(ws.rows) + 1):
+        def ref(key: str, row: int = row) -> str:
+            return _ref(columns[key], row)
+
+        arus_text = reader.text(ws.value(row, columns["arus"]))
+        uraian = reader.text(ws.value(row, columns["uraian"]))
+        keterangan = reader.text(ws.value(row, columns.get("keterangan")))
+        most = {"uraian": 300, "keterangan": 500}
+        if reader.refused_text(ws.title, {ref(k): (reader.text(ws.value(row, columns[k])), most[k])
+                                          for k in most if k in columns}):
+            continue
+        months = [reader.money(ws, ref(f"m{m}"), ws.value(row, columns[f"m{m}"])) for m in range(1, 13)]
+        stated = (reader.money(ws, ref("jumlah"), ws.value(row, columns["jumlah"]))
+                  if "jumlah" in columns and ref("jumlah") not in ws.unsaved else None)
+        if arus_text:
+            flow = _flow_of(arus_text)
+            if flow is None:
+                reader.problem(ws.title, ref("arus"), f"arus '{arus_text[:40]}' tidak dikenal; tulis Saldo awal, "
+                                                      "Masuk atau Keluar")
+                continue
+            carry = flow
+        filled = [m for m in months if m is not None]
+        if uraian and _SUM_RE.match(uraian):
+            continue_ok = True
+            if filled:
+                taken = [x for x in lines if x.section == carry]
+                for m, v in enumerate(months, start=1):
+                    if v is not None and v != sum(x.rencana or 0 for x in taken if x.unit == f"{m:02d}"):
+                        continue_ok = False
+            if not continue_ok:
+                reader.problem(ws.title, f"baris {row}", f"'{uraian[:60]}' dibaca sebagai baris jumlah, tetapi "
+                                                         "angkanya bukan jumlah baris di atasnya; ubah uraiannya "
+                                                         "atau perbaiki angkanya")
+            continue
+        if not uraian:
+            if filled or keterangan or stated is not None:
+                reader.problem(ws.title, ref("uraian"), "uraian kosong padahal baris ini berisi angka atau keterangan")
+            continue
+        if carry is None:
+            reader.problem(ws.title, ref("arus"), "arus kosong; tulis Saldo awal, Masuk atau Keluar")
+            continue
+        if stated is not None and stated != sum(filled):
+            reader.problem(ws.title, ref("jumlah"), f"jumlah {format_rp(stated)} tidak sama dengan jumlah bulan "
+                                                    f"Jan–Des {format_rp(sum(filled))}")
+            continue
+        if carry == "GS":
+            if any(v is not None for v in months[1:]):
+                reader.problem(ws.title, ref("m2"), "saldo awal kas diisi hanya di kolom Jan (awal tahun)")
+                continue
+            lines.append(Line("GS", None, uraian, None, None, months[0], keterangan))
+            origins.append(_Origin(ws.title, row, {"rencana": ref("m1")}))
+            continue
+        if not filled:
+            reader.problem(ws.title, ref("m1"), f"'{uraian[:60]}' tanpa angka di bulan mana pun; isi angkanya atau "
+                                                "hapus baris")
+            continue
+        for m, v in enumerate(months, start=1):
+            if v is not None:
+                lines.append(Line(carry, f"{m:02d}", uraian, None, None, v, keterangan))
+                origins.append(_Origin(ws.title, row, {"rencana": ref(f"m{m}")}))
 
 
 def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
@@ -365,6 +552,11 @@ def _read_plan(reader: _Reader, plan: list[PlanItem]) -> None:
         if program:
             carry_program = program
         if not kegiatan:
+            rest = [key for key in ("target", "waktu", "penanggung_jawab") if text(key)]
+            if rest:
+                reader.problem(ws.title, _ref(columns["kegiatan"], row), "kegiatan kosong padahal baris ini berisi "
+                                                                         f"{rest[0].replace('_', ' ')}; isi "
+                                                                         "kegiatannya atau hapus baris")
             continue
         if carry_bidang is None:
             reader.problem(ws.title, _ref(columns["bidang"], row), "bidang kosong")
@@ -408,12 +600,18 @@ def read_workbook(source: Path | bytes, year: int, *, max_bytes: int = DEFAULT_M
     with open_checked(data, caps) as book:
         reader = _Reader(book, year)
         lines: list[Line] = []
-        _read_lines(reader, _PENDAPATAN, "A", lines)
-        _read_lines(reader, _BIAYA, None, lines)
-        _read_lines(reader, _INVESTASI, "E", lines)
-        _read_lines(reader, _SUMBER, "F", lines)
+        origins: list[_Origin] = []
+        _read_lines(reader, _PENDAPATAN, "A", lines, origins)
+        _read_lines(reader, _BIAYA, None, lines, origins)
+        _read_lines(reader, _INVESTASI, "E", lines, origins)
+        _read_lines(reader, _SUMBER, "F", lines, origins)
+        _read_lines(reader, _PERMODALAN, "M", lines, origins)
+        _read_cash(reader, lines, origins)
         plan: list[PlanItem] = []
         _read_plan(reader, plan)
+    for found in line_problems(lines) if not reader.count else ():  # after the cells parse: a figure that
+        origin = origins[found.index]                                # contradicts the rule its Keterangan states
+        reader.problem(origin.sheet, origin.refs.get(found.column, f"baris {origin.row}"), found.message)
     if len(lines) > MAX_LINES:
         raise _too_many("baris anggaran", len(lines), MAX_LINES)
     if len(plan) > MAX_LINES:
@@ -487,6 +685,32 @@ def _write_lines(ws: Worksheet, lines: Sequence[Line], prefix: Sequence[Callable
     return row
 
 
+def _write_cash(ws: Worksheet, data: BudgetData, coop_name: str) -> None:
+    """G. Arus Kas: one row per item, a column per month, the year's sum as a formula."""
+    _title(ws, coop_name, data.year, f"G. Proyeksi arus kas bulanan {data.year} (rupiah)")
+    _header(ws, 4, ["No", "Arus", "Uraian", *MONTHS, "Jumlah", "Keterangan"], [5, 12, 34, *([13] * 12), 15, 26])
+    rows: list[tuple[str, str, list[int | None], str | None]] = []
+    for line in data.section("GS"):
+        rows.append(("Saldo awal", line.uraian, [line.rencana, *([None] * 11)], line.keterangan))
+    for code, flow in (("GM", "Masuk"), ("GK", "Keluar")):
+        items: dict[str, list[int | None]] = {}
+        notes: dict[str, str | None] = {}
+        for line in data.section(code):
+            months = items.setdefault(line.uraian, [None] * 12)
+            month = int(line.unit or "1") - 1
+            months[month] = (months[month] or 0) + (line.rencana or 0)
+            notes.setdefault(line.uraian, line.keterangan)
+        rows.extend((flow, uraian, months, notes[uraian]) for uraian, months in items.items())
+    for number, (flow, uraian, months, note) in enumerate(rows, start=1):
+        row = 4 + number
+        values: list[Any] = [number, flow, uraian, *months, f"=SUM(D{row}:O{row})", note]
+        for column, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=column, value=value)
+            cell.border = _BORDER
+            if 4 <= column <= 16:
+                cell.number_format = _MONEY_FORMAT
+
+
 def _fixed_zip(data: bytes, when: datetime) -> bytes:
     """Rewrite the XLSX zip with fixed timestamps so the same data gives the same bytes."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
@@ -522,12 +746,19 @@ def write_workbook(data: BudgetData, coop_name: str, *, shares: dict[str, Any] |
     for row, text in enumerate((
         f"RAPB dan Rencana Kerja {coop_name} — Tahun Anggaran {year}",
         "",
-        "Isi sheet Pendapatan, Biaya, Investasi, Sumber Dana dan Rencana Kerja. Jangan ubah baris judul kolom.",
+        "Isi sheet Pendapatan, Biaya, Investasi, Sumber Dana, Permodalan, Arus Kas dan Rencana Kerja. Jangan ubah "
+        "baris judul kolom.",
         f"Kolom angka dalam rupiah utuh: Realisasi {year - 2} (tahun lalu), Anggaran {year - 1} (tahun berjalan),"
         f" Rencana {year}.",
-        "Angka boleh ditulis 1250000, 1.250.000 atau Rp 1.250.000. Sel kosong berarti tidak ada anggaran.",
-        "Unit Usaha, Kelompok dan Bidang yang kosong mengikuti baris di atasnya.",
-        "Baris yang uraiannya diawali 'Jumlah', 'Total' atau 'Subtotal' adalah penjumlahan dan tidak diimpor.",
+        "Angka boleh ditulis 1250000, 1.250.000, 1 250 000, Rp 1.250.000, Rp. 1.250.000,- atau IDR 1.250.000,00. "
+        "Angka bermakna ganda seperti 1,5 atau 1.5 ditolak. Sel kosong berarti tidak ada anggaran.",
+        "Unit Usaha, Jenis Modal, Kelompok, Arus dan Bidang yang kosong mengikuti baris di atasnya.",
+        "Baris yang uraiannya diawali 'Jumlah', 'Total' atau 'Subtotal' dibaca sebagai baris jumlah: angkanya "
+        "harus sama dengan jumlah baris di atasnya, kalau tidak impor ditolak. Baris anggaran jangan diawali "
+        "kata itu.",
+        "Keterangan 'R% dari omzet' atau 'R% dari <uraian baris lain>' dan '150 anggota × Rp 100.000' diperiksa: "
+        "angkanya harus sesuai.",
+        "Arus Kas: Arus = Saldo awal (isi kolom Jan saja), Masuk atau Keluar; satu kolom per bulan.",
         "Kelompok biaya: B1 Biaya unit usaha, B2 Biaya organisasi, B3 Biaya bunga, B4 Pajak.",
         "Bidang Rencana Kerja: 1 Organisasi dan Kelembagaan, 2 Usaha, 3 Keuangan dan Permodalan.",
         "Pembagian SHU diambil dari setting koperasi (pembagian_shu), bukan dari berkas ini.",
@@ -556,6 +787,13 @@ def write_workbook(data: BudgetData, coop_name: str, *, shares: dict[str, Any] |
         _header(ws, 4, ["No", "Uraian", *money, "Keterangan"], [5, 48, 17, 17, 17, 34])
         _write_lines(ws, data.section(code), [lambda x: x.uraian], 3, 5)
 
+    ws = wb.create_sheet("Permodalan")
+    _title(ws, coop_name, year, "F. Rencana permodalan (modal sendiri dan modal luar)")
+    _header(ws, 4, ["No", "Jenis Modal", "Uraian", *money, "Keterangan"], [5, 22, 44, 17, 17, 17, 34])
+    _write_lines(ws, data.section("M"), [lambda x: x.unit, lambda x: x.uraian], 4, 5)
+
+    _write_cash(wb.create_sheet("Arus Kas"), data, coop_name)
+
     ws = wb.create_sheet("Rencana Kerja")
     ws["A1"] = f"Rencana Kerja {coop_name} Tahun {year}"
     ws["A1"].font = Font(bold=True, size=12)
@@ -573,9 +811,11 @@ def write_workbook(data: BudgetData, coop_name: str, *, shares: dict[str, Any] |
     ws = wb.create_sheet("Pembagian SHU")
     ws["A1"] = "Pembagian SHU menurut setting koperasi (hanya informasi; tidak diimpor)"
     ws["A1"].font = Font(bold=True)
-    _header(ws, 3, ["Bagian", "Persen"], [40, 10])
+    ws["A2"] = ("Persentase ini membagi SHU dari transaksi dengan anggota. SHU dari bukan anggota tidak dibagi: "
+                "seluruhnya masuk dana cadangan.")
+    _header(ws, 3, ["Bagian", "Persen"], [44, 10])
     for row, (key, value) in enumerate((shares or DEFAULT_PEMBAGIAN_SHU).items(), start=4):
-        ws.cell(row=row, column=1, value=key).border = _BORDER
+        ws.cell(row=row, column=1, value=share_label(str(key))).border = _BORDER
         ws.cell(row=row, column=2, value=float(value) if not isinstance(value, int) else value).border = _BORDER
 
     buffer = io.BytesIO()
@@ -617,7 +857,8 @@ def example_budget(year: int = 2027, *, extra_lines: int = 0) -> BudgetData:
         Line("B1", "Gerai Sembako", "Penyusutan peralatan gerai", 1_500_000, 6_000_000, 9_000_000, None),
         Line("B1", "Unit Simpan Pinjam", "Biaya administrasi dan cetak buku pinjaman", 400_000, 1_800_000,
              2_400_000, None),
-        Line("B1", "Unit Simpan Pinjam", "Cadangan risiko pinjaman", 300_000, 1_800_000, 2_700_000, "5% dari jasa"),
+        Line("B1", "Unit Simpan Pinjam", "Cadangan risiko pinjaman", 312_500, 1_800_000, 2_700_000,
+             "5% dari Jasa pinjaman anggota"),
         Line("B2", None, "Rapat Anggota Tahunan", 4_500_000, 8_000_000, 9_000_000, None),
         Line("B2", None, "Rapat pengurus dan pengawas", 1_200_000, 4_800_000, 4_800_000, None),
         Line("B2", None, "Honorarium pengurus", 6_000_000, 24_000_000, 24_000_000, "5 orang"),
@@ -625,8 +866,11 @@ def example_budget(year: int = 2027, *, extra_lines: int = 0) -> BudgetData:
         Line("B2", None, "Alat tulis kantor", 850_000, 3_000_000, 3_000_000, None),
         Line("B2", None, "Pendidikan dan pelatihan anggota", None, 5_000_000, 6_000_000, None),
         Line("B2", None, "Audit laporan keuangan", None, 7_500_000, 7_500_000, "Akuntan publik"),
-        Line("B3", None, "Bunga pinjaman Bank Himbara (PMK 49/2025)", None, 12_000_000, 24_000_000, "6% per tahun"),
-        Line("B4", None, "Pajak penghasilan final UMKM", 1_100_000, 4_500_000, 5_400_000, "0,5% dari omzet"),
+        # 6% × 12.000.000 = 720.000; 6% × 37.000.000 = 2.220.000 (the loan in Sumber Dana)
+        Line("B3", None, "Bunga pinjaman Bank Himbara (PMK 49/2025)", None, 720_000, 2_220_000,
+             "6% per tahun dari Pinjaman Bank Himbara"),
+        # 0,5% of Jumlah Pendapatan: 462.220.000 -> 2.311.100; 1.747.800.000 -> 8.739.000; 2.095.300.000 -> 10.476.500
+        Line("B4", None, "Pajak penghasilan final UMKM", 2_311_100, 8_739_000, 10_476_500, "0,5% dari omzet"),
         Line("E", None, "Lemari pendingin (chiller) gerai", None, 18_000_000, 12_500_000, None),
         Line("E", None, "Rak besi dan etalase", 4_500_000, 6_000_000, 3_750_000, None),
         Line("E", None, "Kendaraan roda tiga untuk distribusi", None, None, 36_000_000, None),
@@ -634,6 +878,13 @@ def example_budget(year: int = 2027, *, extra_lines: int = 0) -> BudgetData:
         Line("F", None, "Simpanan pokok dan wajib anggota", 14_000_000, 9_000_000, 12_750_000, None),
         Line("F", None, "Cadangan koperasi", None, 3_000_000, 10_000_000, None),
         Line("F", None, "Pinjaman Bank Himbara", None, 12_000_000, 37_000_000, "PMK 49/2025"),
+        Line("M", "Modal sendiri", "Simpanan pokok anggota baru", 14_000_000, 9_000_000, 15_000_000,
+             "150 anggota × Rp 100.000"),
+        Line("M", "Modal sendiri", "Simpanan wajib anggota", 5_600_000, 24_000_000, 34_800_000,
+             "290 anggota × Rp 10.000 × 12 bulan"),
+        Line("M", "Modal sendiri", "Dana cadangan dari SHU", None, 3_000_000, 10_000_000, "Ditetapkan RAT"),
+        Line("M", "Modal luar", "Pinjaman Bank Himbara PMK 49", None, 12_000_000, 37_000_000, "Tenor 72 bulan"),
+        *_example_cash(),
     ]
     for n in range(extra_lines):
         lines.append(Line("B2", None, f"Kegiatan organisasi tambahan {n + 1}", 100_000 * (n + 1),
@@ -661,11 +912,41 @@ def example_budget(year: int = 2027, *, extra_lines: int = 0) -> BudgetData:
         PlanItem(k, "Permodalan", "Penagihan simpanan wajib tertib bulanan", "Kolektibilitas 95%", "Bulanan",
                  "Bendahara"),
         PlanItem(k, "Permodalan", "Pengajuan pinjaman Bank Himbara untuk kendaraan dan modal kerja",
-                 "Rp 37 juta cair", "Februari", "Ketua dan Bendahara"),
+                 "Rp 37 juta cair", "Januari", "Ketua dan Bendahara"),
         PlanItem(k, "Pelaporan", "Laporan keuangan bulanan ke Dinas dan SIMKOPDES", "12 laporan",
                  "Tanggal 10 tiap bulan", "Bendahara"),
     ]
     return BudgetData(year, tuple(lines), tuple(plan))
+
+
+def _example_cash() -> list[Line]:
+    """G. The example's monthly cash projection (rupiah; the sums match the RAPB lines they fund)."""
+    sales = [158, 150, 185, 165, 160, 162, 165, 168, 165, 170, 170, 178]  # juta; sum 1.996 = A sembako + LPG
+    purchases = [s * 879_000 for s in sales]  # ≈ HPP 1.754.400.000 (87,9%); December takes the rounding
+    purchases[-1] += 1_754_400_000 - sum(purchases)
+    masuk: dict[str, list[int]] = {
+        "Penjualan tunai gerai sembako dan LPG": [s * 1_000_000 for s in sales],
+        "Jasa dan provisi pinjaman anggota": [5_250_000] * 12,
+        "Komisi agen dan konsinyasi": [2_500_000] * 12,
+        "Simpanan pokok dan wajib anggota": [4_150_000] * 12,
+        "Angsuran pokok pinjaman anggota": [0] + [6_000_000] * 11,
+        "Pencairan pinjaman Bank Himbara": [37_000_000] + [0] * 11,
+    }
+    keluar: dict[str, list[int]] = {
+        "Pembelian barang dagangan (sembako dan LPG)": purchases,
+        "Gaji, sewa, listrik dan transportasi gerai": [9_800_000] * 12,
+        "Biaya organisasi (RAT bulan Maret)": [4_500_000, 4_500_000, 15_600_000] + [4_500_000] * 9,
+        "Pembelian investasi (chiller, komputer; kendaraan, rak)": [20_000_000, 39_750_000] + [0] * 10,
+        "Penyaluran pinjaman anggota": [12_500_000] * 12,
+        "Bunga pinjaman Bank Himbara": [185_000] * 12,
+        "Pajak penghasilan final UMKM": [873_000] * 11 + [873_500],
+    }
+    lines = [Line("GS", None, "Saldo awal kas 1 Januari", None, None, 25_000_000, "Kas dan bank")]
+    for code, items in (("GM", masuk), ("GK", keluar)):
+        for uraian, months in items.items():
+            lines.extend(Line(code, f"{m:02d}", uraian, None, None, v, None)
+                         for m, v in enumerate(months, start=1) if v)
+    return lines
 
 
 EXAMPLE_COOP = "Koperasi Kelurahan Merah Putih Sentanan"

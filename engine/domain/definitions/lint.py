@@ -5,6 +5,7 @@ Every finding is a located Problem, so an editor or CI log points at the exact l
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -16,7 +17,10 @@ from engine.domain.definitions.phrase import phrase_guard
 from engine.domain.roles import ROLES, expand_roles
 from engine.errors import Problem
 
-__all__ = ["lint_definition", "lint_many"]
+__all__ = ["SOP_NUMBER", "cited_sop_number", "lint_definition", "lint_many", "lint_references"]
+
+#: The shape of an SOP number in the library (SOP-KEU-03, SOP-KEL-10, SOP-USH-06, SOP-KEL-07A).
+SOP_NUMBER = re.compile(r"SOP-[A-Z]{2,5}-[0-9]{1,3}[A-Z]?")
 
 
 def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
@@ -396,11 +400,45 @@ def _lint_solo_path(loaded: LoadedDefinition) -> list[Problem]:
     return []
 
 
-def lint_many(loaded: Iterable[LoadedDefinition]) -> list[Problem]:
-    """Lint several definitions, including cross-file duplicates (ids, SOP numbers, prefixes)."""
+def cited_sop_number(entry: str) -> str | None:
+    """The SOP number a ``keterkaitan`` entry cites: its leading token when that is shaped like one.
+
+    ``SOP-KEL-09 Pembuatan, Perubahan dan Pencabutan SOP`` cites ``SOP-KEL-09``; an entry naming an
+    outside document (a law, another organisation's SOP) cites none.
+    """
+    words = entry.split(maxsplit=1)
+    if not words:
+        return None
+    token = words[0].rstrip(".,;:")
+    return token if SOP_NUMBER.fullmatch(token) else None
+
+
+def lint_references(loaded: Iterable[LoadedDefinition], known: Iterable[str] = ()) -> list[Problem]:
+    """Every ``sop.keterkaitan`` entry citing an SOP number that no procedure carries.
+
+    The numbers that resolve are the ``sop.nomor`` of ``loaded`` plus ``known`` (the procedures in use,
+    when only some files are checked).
+    """
+    items = list(loaded)
+    numbers = {item.as_written.sop.nomor for item in items} | set(known)
+    out: list[Problem] = []
+    for item in items:
+        for i, entry in enumerate(item.as_written.sop.keterkaitan):
+            number = cited_sop_number(entry)
+            if number is not None and number not in numbers:
+                out.append(item.problem(
+                    f"keterkaitan menyebut {number}, yang bukan nomor SOP prosedur mana pun yang dimuat: "
+                    "perbaiki nomornya, tambahkan prosedurnya, atau hapus butir ini", "sop", "keterkaitan", i))
+    return out
+
+
+def lint_many(loaded: Iterable[LoadedDefinition], known_numbers: Iterable[str] = ()) -> list[Problem]:
+    """Lint several definitions, including cross-file duplicates (ids, SOP numbers, prefixes) and
+    ``keterkaitan`` entries citing an SOP number that neither they nor ``known_numbers`` carry."""
+    items = list(loaded)
     out: list[Problem] = []
     by_key: dict[tuple[str, str], LoadedDefinition] = {}
-    for item in loaded:
+    for item in items:
         out += lint_definition(item)
         d = item.definition
         for kind, value, loc in (
@@ -413,4 +451,5 @@ def lint_many(loaded: Iterable[LoadedDefinition]) -> list[Problem]:
                 by_key[(kind, value)] = item
             else:
                 out.append(item.problem(f"{kind} '{value}' ganda (sudah dipakai di {first.path})", *loc))
+    out += lint_references(items, known_numbers)
     return out

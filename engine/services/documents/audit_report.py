@@ -19,6 +19,7 @@ from engine.domain.definitions.model import Definition
 from engine.domain.roles import role_label
 from engine.errors import ValidationError
 from engine.services.documents.minutes import action_label
+from engine.services.documents.tally import OUTCOMES, case_statuses
 
 __all__ = ["AuditView", "audit_number", "audit_view", "period_bounds"]
 
@@ -70,13 +71,16 @@ class EntryRow:
 
 @dataclass(frozen=True)
 class WorkflowRow:
-    """Activity of one procedure in the period."""
+    """Activity of one procedure in the period: each case counted once, under its status at the end of the
+    period (``done`` + ``rejected`` + ``returned`` + ``running`` == ``cases``); ``entries``: trail entries."""
 
     title: str
+    cases: int
     started: int
-    approved: int
+    done: int
     rejected: int
     returned: int
+    running: int
     entries: int
 
 
@@ -118,6 +122,11 @@ def _actor(body: dict[str, object], people: dict[str, str]) -> str:
     if isinstance(behalf, str):
         return f"{name} a.n. {role_label(str(body.get('role', '')))} {people.get(behalf, behalf)}"
     return name
+
+
+def _step_title(d: Definition | None, state: str) -> str:
+    spec = d.states.get(state) if d is not None else None
+    return (spec.status_label or spec.title) if spec is not None else state
 
 
 def _short_time(value: datetime, tz: ZoneInfo) -> str:
@@ -166,19 +175,26 @@ def audit_view(session: Session, coop: Cooperative, start: date, end: date, tz: 
             titles.get(workflow, workflow), named, step,
             _actor(body, people), role_label(str(body.get("role", ""))),
             f"{vote['count']} dari {vote['needed']}" if isinstance(vote, dict) else None))
-        tally = counts.setdefault(workflow, {"start": 0, "approve": 0, "reject": 0, "return": 0, "all": 0})
-        tally["all"] += 1
-        if kind in tally:
-            tally[kind] += 1
-    workflows = [WorkflowRow(titles.get(w, w), c["start"], c["approve"], c["reject"], c["return"], c["all"])
+        counts.setdefault(workflow, dict.fromkeys(("cases", "started", *OUTCOMES, "entries"), 0))["entries"] += 1
+    records = list(session.scalars(select(DefinitionRecord)))
+    refs = {r.id: r.pinned_ref for r in records}
+    workflow_of = {r.id: r.workflow_id for r in records}
+    for active in case_statuses(session, coop.id, low, high, lambda record: states(refs[record])):
+        tally = counts.setdefault(workflow_of[active.definition_id],
+                                  dict.fromkeys(("cases", "started", *OUTCOMES, "entries"), 0))
+        tally["cases"] += 1
+        tally["started"] += active.started_in_period
+        tally[active.outcome] += 1
+    workflows = [WorkflowRow(titles.get(w, w), c["cases"], c["started"], c["selesai"], c["ditolak"],
+                             c["dikembalikan"], c["berjalan"], c["entries"])
                  for w, c in sorted(counts.items(), key=lambda item: titles.get(item[0], item[0]))]
     open_rows = session.execute(
-        select(Case.number, DefinitionRecord.workflow_id, Case.state, Case.state_since)
-        .join(DefinitionRecord, DefinitionRecord.id == Case.definition_id)
+        select(Case.number, Case.definition_id, Case.state, Case.state_since)
         .where(Case.coop_id == coop.id, Case.closed_at.is_(None), Case.created_at < high)
         .order_by(Case.state_since)).all()
-    open_cases = [(number, titles.get(wf, wf), state, tanggal(as_utc(since).astimezone(tz).date()))
-                  for number, wf, state, since in open_rows]
+    open_cases = [(number, titles.get(workflow_of[record], workflow_of[record]),
+                   _step_title(states(refs[record]), state), tanggal(as_utc(since).astimezone(tz).date()))
+                  for number, record, state, since in open_rows]
     last_time = session.scalar(select(func.max(AuditEntry.created_at)).where(AuditEntry.coop_id == coop.id))
     checked_at = as_utc(last_time) if last_time is not None else high
     proof_size: int | None = entries[-1].seq if entries else None

@@ -9,13 +9,14 @@ settings recorded with the decision.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.render.common import OrgInfo, Signer
@@ -37,14 +38,16 @@ from engine.domain.attendance import (
 from engine.domain.definitions.expr import compile_guard
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
+from engine.domain.letter_numbers import LetterNumber, letter_code, minutes_number
 from engine.domain.policy import Roster
-from engine.domain.roles import ROLES, role_label
+from engine.domain.roles import ROLES, expand_roles, role_label
 from engine.domain.values import human_size
 from engine.errors import GuardError, ValidationError
 from engine.services.context import rosters
 from engine.services.meetings import eligible_on, recorded_on
+from engine.services.members import mask_nik
 
-__all__ = ["AttendanceView", "MinutesView", "PersonRow", "action_label", "minutes_number", "minutes_view"]
+__all__ = ["AttendanceView", "MinutesView", "PersonRow", "action_label", "masked", "minutes_view"]
 
 _KIND_LABELS = {"start": "Dimulai", "submit": "Diajukan", "verify": "Diverifikasi", "approve": "Disetujui",
                 "reject": "Ditolak", "return": "Dikembalikan", "cancel": "Dibatalkan",
@@ -53,11 +56,17 @@ _CAPTIONS = {"start": "Diajukan oleh", "submit": "Diajukan oleh", "verify": "Div
              "approve": "Disetujui oleh", "reject": "Ditolak oleh", "return": "Dikembalikan oleh",
              "cancel": "Dibatalkan oleh"}
 _DECISIONS = frozenset({"verify", "approve", "reject"})
+#: A NIK typed into free text (a comment, a text field): 16 digits standing alone.
+_NIK_IN_TEXT = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
-def minutes_number(case_number: str) -> str:
-    """``KAS/2026/0001`` -> ``BA-KAS-2026-0001``."""
-    return "BA-" + case_number.replace("/", "-")
+def _is_nik_field(name: str, label: str) -> bool:
+    return name == "nik" or name.startswith("nik_") or name.endswith("_nik") or "NIK" in label.split()
+
+
+def masked(text: str) -> str:
+    """Free text with every NIK (16 digits standing alone) masked: no document prints a full NIK."""
+    return _NIK_IN_TEXT.sub(lambda m: mask_nik(m.group(0)), text)
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,8 @@ class MinutesView:
     zone: str = "WIB"
     decided_text: str = ""
     attendance: list[AttendanceView] = field(default_factory=list)
+    #: The letter number in the cooperative's format (``003/BA/KKMP-SNT/XII/2026``).
+    number: str = ""
 
 
 def _date_words(day: date) -> str:
@@ -197,8 +208,10 @@ def _field_rows(d: Definition, data: dict[str, Any]) -> tuple[list[FieldRow], li
         elif spec.type == "attachment" and isinstance(value, dict):
             files.append(FieldRow(spec.label, str(value.get("name", "berkas")),
                                   f"{_size(value.get('size'))}, SHA-256 {value.get('sha256', '')}"))
+        elif spec.type == "text" and _is_nik_field(name, spec.label):
+            rows.append(FieldRow(spec.label, mask_nik(str(value))))
         else:
-            rows.append(FieldRow(spec.label, str(value)))
+            rows.append(FieldRow(spec.label, masked(str(value))))
     return rows, files
 
 
@@ -233,6 +246,11 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         raise ValidationError([], headline=f"Kasus {case.number} belum memuat keputusan (verifikasi, persetujuan "
                                            "atau penolakan); Berita Acara dibuat setelah ada keputusan.")
     people = dict(session.execute(select(Person.id, Person.full_name)).all())
+    roster = rosters(session, [case.coop_id])[case.coop_id]
+
+    def seat(e: CaseEvent) -> str:
+        return _seat(roster, e.actor_id, e.role, as_utc(e.at).astimezone(tz).date())
+
     # A vote that did not yet reach the quorum stays in its step; the vote that fired says where it led.
     fired_to: dict[tuple[int, str], str] = {(e.step_no, e.action): e.to_state for e in events
                                             if e.to_state != e.from_state}
@@ -245,7 +263,7 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
             step = f"{_state_title(d, e.from_state) if e.from_state else 'Mulai'} → {_state_title(d, e.to_state)}"
         rows.append(EventRow(e.seq, f"{as_utc(e.at).astimezone(tz):%d-%m-%Y %H.%M}", step,
                              action_label(d, e.action, e.from_state, target), _KIND_LABELS.get(e.kind, e.kind),
-                             people.get(e.actor_id, "?"), role_label(e.role), e.comment,
+                             people.get(e.actor_id, "?"), seat(e), e.comment and masked(e.comment),
                              tanggal_waktu(as_utc(e.at), tz), _on_behalf(e, people)))
     bodies = {seq: json.loads(body) for seq, body in session.execute(
         select(AuditEntry.seq, AuditEntry.body).where(AuditEntry.case_id == case.id)).all()}
@@ -262,7 +280,8 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         step = _state_title(d, event.from_state) if event else "—"
         target = fired_to.get((event.step_no, action_id), "") if event else ""
         votes.append(VoteGroup(action_label(d, action_id, event.from_state if event else "", target), step, needed,
-                               [VoteRow(v.seq, people.get(v.person_id, "?"), role_label(v.role),
+                               [VoteRow(v.seq, people.get(v.person_id, "?"),
+                                        _seat(roster, v.person_id, v.role, as_utc(v.cast_at).astimezone(tz).date()),
                                         tanggal_waktu(as_utc(v.cast_at), tz)) for v in items]))
     signers: dict[tuple[int, str, int | None], Signer] = {}
     for e in events:
@@ -272,7 +291,7 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         key = (e.actor_id, e.role, e.on_behalf_of_id)
         if key in signers and e.kind not in _DECISIONS:
             continue
-        signers[key] = Signer(_on_behalf(e, people) or role_label(e.role), people.get(e.actor_id), None, caption)
+        signers[key] = Signer(_on_behalf(e, people) or seat(e), people.get(e.actor_id), None, caption)
     decided = as_utc(events[-1].at)
     local_day = decided.astimezone(tz).date()
     state = d.states[case.state]
@@ -287,14 +306,38 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
     fields, files = _field_rows(d, dict(case.data))
     org = OrgInfo.of(coop)
     attendance = _attendance(session, case, d, events, vote_rows, tz)
+    first = next(e for e in events if e.kind in _DECISIONS)
+    first_day = as_utc(first.at).astimezone(tz).date()
+    letter = LetterNumber(case.number, _running_number(session, case.coop_id, first.seq, first_day.year, tz),
+                          first_day, letter_code(coop.settings or {}, org.initials, coop.kelurahan))
     return MinutesView(
         case_number=case.number, title=d.title, definition_ref=f"{d.ref}", sop_number=d.sop.nomor, status=status,
         final=state.final, outcome=outcome, decided=decided, day_name=hari(local_day),
         date_words=_date_words(local_day), date_short=local_day.strftime("%d-%m-%Y"), fields=fields, events=rows,
         votes=votes, signers=list(signers.values()), place_date=f"{org.town}, {tanggal(local_day)}",
         last_decision=last, attachments=files, zone=zona(tz), decided_text=tanggal_waktu(decided, tz),
-        attendance=attendance,
+        attendance=attendance, number=minutes_number(letter, coop.settings or {}),
     )
+
+
+def _running_number(session: Session, coop_id: int, first_seq: int, year: int, tz: ZoneInfo) -> int:
+    """The case's place among the cooperative's cases first decided in ``year``, by their first decision's
+    position in the trail (append-only, so a number once given never changes)."""
+    rows = session.execute(
+        select(func.min(CaseEvent.seq), func.min(CaseEvent.at))
+        .where(CaseEvent.coop_id == coop_id, CaseEvent.kind.in_(_DECISIONS))
+        .group_by(CaseEvent.case_id)).all()
+    return sum(1 for seq, at in rows if seq <= first_seq and as_utc(at).astimezone(tz).year == year)
+
+
+def _seat(roster: Roster, person_id: int, role: str, day: date) -> str:
+    """The seat someone acted in: the most specific office they held that day that carries ``role``
+    (``Ketua Pengurus`` for a step the definition gives to ``pengurus``), else the role's own label."""
+    if role not in ROLES:
+        return role_label(role)
+    held = expand_roles(roster.own_roles_on(person_id, day))
+    specific = [r for r in ROLES if r in held and r != role and role in ROLES[r].implies]
+    return role_label(specific[0] if specific else role)
 
 
 def _on_behalf(event: CaseEvent, people: dict[int, str]) -> str:

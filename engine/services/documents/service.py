@@ -46,13 +46,14 @@ from engine.services.budgets import (
 )
 from engine.services.calendars import calendar_for
 from engine.services.context import Context, rosters
-from engine.services.documents.audit_report import audit_number, audit_view
+from engine.services.documents.audit_report import audit_number, audit_view, period_bounds
 from engine.services.documents.cache import DocumentBuilds, Prepared, Recipe
 from engine.services.documents.evidence import log_evidence
 from engine.services.documents.lookups import holders, signer_for
-from engine.services.documents.minutes import action_label, minutes_number, minutes_view
+from engine.services.documents.minutes import action_label, minutes_view
 from engine.services.documents.register import record_issue
 from engine.services.documents.sop import midnight, sop_date, sop_number, sop_view, sort_key
+from engine.services.documents.tally import findings_in_words
 from engine.services.documents.verify import PdfVerification, verify_pdf
 
 __all__ = ["TRAINING_MARK", "BudgetImport", "BudgetSection", "BudgetSummary", "DocumentService"]
@@ -220,7 +221,7 @@ class DocumentService:
         d = loaded.definition
         when = self._when(midnight(sop_date(loaded)))
         meta = DocMeta(number, "sop", f"Standar Operasional Prosedur {d.title}", loaded.pinned_ref, org.name,
-                       f"{org.name} · SOP {d.sop.nomor} {d.title}", when)
+                       f"{org.name} · {d.sop.nomor} · {d.title}", when)
         if training:
             meta = dataclasses.replace(meta, header=f"{TRAINING_MARK} · {meta.header}", training=True)
         evidence = Evidence(number, "sop", meta.title, coop_slug, loaded.pinned_ref, None,
@@ -289,7 +290,7 @@ class DocumentService:
             log = self._log(session, coop, seqs, at_size=max(seqs))
             org = OrgInfo.of(coop)
             coop_id = coop.id
-        number = minutes_number(case.number)
+        number = view.number
         title = f"Berita Acara {loaded.definition.title}"
         meta = _marked(DocMeta(number, "berita_acara", title, case.number, org.name,
                                f"{org.name} · Berita Acara kasus {case.number}", self._when(view.decided)), coop)
@@ -315,9 +316,9 @@ class DocumentService:
                 return self.ctx.pinned(record).definition if record is not None else None
 
             view = audit_view(session, coop, start, end, self.ctx.tz, titles, states)
-            temuan = [f.to_json() for f in find(session, coop, self.ctx.pinned, start=start, end=end,
-                                                now=self.ctx.clock(), tz=self.ctx.tz,
-                                                calendar=calendar_for(self.ctx.settings, coop.settings)).findings]
+            found = find(session, coop, self.ctx.pinned, start=start, end=end, now=self.ctx.clock(),
+                         tz=self.ctx.tz, calendar=calendar_for(self.ctx.settings, coop.settings)).findings
+            temuan = findings_in_words(session, coop, found, self.ctx.pinned)
             log = self._log(session, coop, view.seqs, at_size=view.proof_size)
             org = OrgInfo.of(coop)
             pengawas = [signer_for(session, coop, "ketua_pengawas", end, caption="Diterima oleh")]
@@ -338,6 +339,47 @@ class DocumentService:
     @staticmethod
     def _holders(session: Session, coop_id: int, role: str, day: date) -> list[str]:
         return [p.full_name for p in holders(session, coop_id, role, day)]
+
+    # -- Laporan Hasil Pengawasan ------------------------------------------------------------
+
+    def lhp(self, coop_slug: str, start: date, end: date, *, actor: str | None = None) -> IssuedPdf:
+        """The pengawas' Laporan Hasil Pengawasan over a period (see ``lhp.py``).
+
+        ``actor`` (a user name; None from the command line): must be a pengawas of the cooperative or a Dinas
+        officer on the day of the request, else PermissionDeniedError.
+        """
+        from engine.services.documents.lhp import lhp_number, lhp_view
+
+        self._db.require_schema()
+        with self._db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            if actor is not None:
+                person = self.ctx.person(session, actor)
+                held = rosters(session, [coop.id])[coop.id].roles_on(person.id, self.ctx.today())
+                if not held & {"pengawas", "ketua_pengawas", "dinas"}:
+                    raise PermissionDeniedError(f"Laporan Hasil Pengawasan {coop.name} hanya untuk pengawas "
+                                                "koperasi dan petugas Dinas.")
+            calendar = calendar_for(self.ctx.settings, coop.settings)
+            found = find(session, coop, self.ctx.pinned, start=start, end=end, now=self.ctx.clock(),
+                         tz=self.ctx.tz, calendar=calendar).findings
+            view = lhp_view(session, coop, start, end, self.ctx.tz, findings=found, now=self.ctx.clock(),
+                            definition=lambda record: self.ctx.pinned(record).definition, calendar=calendar)
+            log = self._log(session, coop, [])
+            org = OrgInfo.of(coop)
+            signers = [signer_for(session, coop, "ketua_pengawas", end, caption="")]
+            signers += [Signer(role_label("pengawas"), name, None, "")
+                        for name in self._holders(session, coop.id, "pengawas", end)]
+            coop_id = coop.id
+            moment = min(self.ctx.clock(), period_bounds(start, end, self.ctx.tz)[1])
+        number = lhp_number(start, end)
+        title = "Laporan Hasil Pengawasan"
+        day = moment.astimezone(self.ctx.tz).date()
+        meta = _marked(DocMeta(number, "lhp", title, f"LHP {start.isoformat()}..{end.isoformat()}", org.name,
+                               f"{org.name} · {title}", self._when(moment)), coop)
+        evidence = Evidence(number, "lhp", title, coop.slug, meta.subject, log)
+        context = {"org": org, "h": view, "signers": signers, "place_date": f"{org.town}, {tanggal(day)}"}
+        issued = render_document("lhp.html", meta, evidence, context)
+        return self._finish(issued, coop_id, meta.subject, record=not meta.training)
 
     # -- RAPB and Rencana Kerja ------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.adapters.render.common import CATEGORY_LABELS, Signer, setting_value_text
-from engine.adapters.render.flowchart import Flowchart, build_flowchart, legend_svgs
+from engine.adapters.render.flowchart import VERIFICATION_TAIL, Flowchart, build_flowchart, legend_svgs
 from engine.adapters.render.formatting import tanggal
 from engine.adapters.store.models import Cooperative
 from engine.domain.definitions.loader import LoadedDefinition
@@ -105,7 +105,8 @@ def sop_view(session: Session | None, loaded: LoadedDefinition, coop: Cooperativ
         dasar_hukum=list(s.dasar_hukum), kualifikasi_pelaksana=list(s.kualifikasi_pelaksana),
         keterkaitan=list(s.keterkaitan), peralatan=list(s.peralatan), peringatan=s.peringatan,
         pencatatan=list(s.pencatatan), summary=" ".join(d.summary.split()) if d.summary else None,
-        settings=rows, settings_source=source, flow=build_flowchart(d, settings), legend=legend_svgs(),
+        settings=rows, settings_source=source, flow=build_flowchart(d, settings, tail=VERIFICATION_TAIL),
+        legend=legend_svgs(),
     )
 
 

@@ -145,7 +145,7 @@ def with_pimpinan_rapat(services: Services, tmp_path: Path) -> None:
 
 
 def ratified_rk_rapb(services: Services, files: Callable[..., Path], year: int = 2027, *,
-                     target: int = 2_095_300_000, biaya: int = 1_986_600_000, investasi: int = 59_750_000,
+                     target: int = 2_095_300_000, biaya: int = 1_969_896_500, investasi: int = 59_750_000,
                      present: str = RA_PRESENT) -> str:
     """Run an RK/RAPB case for ``year`` through pengurus, pengawas and the Rapat Anggota (``present``: its
     daftar hadir, member numbers comma separated)."""

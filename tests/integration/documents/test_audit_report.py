@@ -73,3 +73,19 @@ def test_the_report_lists_the_audit_findings_of_the_period(docs: DocumentService
     services.act(late, "verifikasi", "sri", checks=KAS_VERIFY_CHECKS)
     text = pdf_text(docs.audit_report(COOP, *NOVEMBER).data)
     assert "II. Temuan audit" in text and "Langkah melewati tenggat" in text and late in text
+
+
+def test_the_summary_counts_each_case_once_and_names_steps_by_their_titles(docs: DocumentService,
+                                                                          services: Services, files) -> None:
+    from tests.helpers import KAS_PAY_CHECKS
+
+    paid = quorum_kas(services, files)  # 4 decisions, 2 of them approvals by the pengawas
+    services.act(paid, "bayar", "sri", checks=KAS_PAY_CHECKS, files={"kuitansi": files("k.pdf")})
+    submitted_kas(services, 100_000, files("n.pdf"))  # still with the bendahara
+    issued = docs.audit_report(COOP, *NOVEMBER)
+    text = pdf_text(issued.data)
+    # Kasus, Dimulai, Selesai/disetujui, Ditolak, Dikembalikan, Masih berjalan, Catatan (entries: every action)
+    assert "Persetujuan Pengeluaran Kas 2 2 1 0 0 1 9" in text
+    assert "Jumlah 2 2 1 0 0 1 9" in text
+    assert "Menunggu verifikasi bendahara" in text.split("Kasus yang masih terbuka")[1]
+    assert "verifikasi_bendahara" not in text and "setujui_pengawas" not in text

@@ -71,16 +71,17 @@ def test_the_rapb_prints_every_total_in_rupiah_and_the_plan_in_words(docs: Docum
     for total in all_totals(view):
         for amount in (total.realisasi, total.anggaran, total.rencana):
             assert rupiah(amount) in text, rupiah(amount)
-    assert view.shu.rencana == 108_700_000 and "Rp 108.700.000" in text
+    assert view.shu.rencana == 125_403_500 and "Rp 125.403.500" in text  # hand-computed: test_rapb_arithmetic
     assert f"({terbilang(view.shu.rencana)})" in text and "(dua miliar sembilan puluh lima juta tiga ratus ribu" in text
     for heading in ("A. PENDAPATAN PER UNIT USAHA", "B1. Biaya unit usaha", "B2. Biaya organisasi",
-                    "B3. Biaya bunga", "B4. Pajak", "C. RENCANA SHU", "E. INVESTASI", "F. SUMBER DANA",
+                    "B3. Biaya bunga", "B4. Pajak", "C. RENCANA SHU", "E.1 INVESTASI", "E.2 SUMBER DANA",
+                    "F. Rencana permodalan", "G. Proyeksi arus kas bulanan",
                     "Realisasi 2025", "Anggaran 2026", "Rencana 2027", "Δ%", "Keterangan"):
         assert heading in text, heading
     assert "Gerai Sembako" in text and "+19,9%" in text and "1.380.000.000" in text
     for share in view.shares:
         assert share.label in text and rupiah(share.amount) in text
-    assert sum(s.amount for s in view.shares) == view.shu.rencana
+    assert sum(s.amount for s in view.shares) == view.split.anggota  # only the SHU from members is shared
     assert "Rencana investasi seluruhnya tertutup oleh sumber dana" in text
     assert docs.verify(issued.data).ok
 
@@ -161,7 +162,10 @@ def test_the_shu_split_must_sum_to_one_hundred_percent(docs: DocumentService, se
         coop = session.query(Cooperative).filter_by(slug=COOP).one()
         coop.settings = {**coop.settings, "pembagian_shu": {"cadangan": 40, "jasa_usaha": 35, "jasa_modal": 25}}
     text = pdf_text(docs.budget(COOP, YEAR).data)
-    assert "Rp 43.480.000" in text and "Rp 38.045.000" in text and "Rp 27.175.000" in text
+    # the member part 101.463.539 (see test_rapb_arithmetic): 40% = 40.585.415,6 -> 40.585.415;
+    # 35% = 35.512.238,65 -> 35.512.238; 25% = 25.365.884,75 -> 25.365.884; floors sum to 101.463.537,
+    # the remainder 2 goes to the first share: cadangan 40.585.417
+    assert "Rp 40.585.417" in text and "Rp 35.512.238" in text and "Rp 25.365.884" in text
 
 
 def test_a_ratified_plan_is_locked_and_printed_as_ratified(docs: DocumentService, services: Services, files,
@@ -175,12 +179,13 @@ def test_a_ratified_plan_is_locked_and_printed_as_ratified(docs: DocumentService
     assert "Joko Susilo" in text  # the pimpinan rapat who recorded the ratification
     embedded = attachments(issued.data)["entries.jsonl"].decode().splitlines()
     assert len(embedded) == 8 and all(f'"case":"{case}"' in line for line in embedded)
-    changed = bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000})
+    # sales +120.000.000 -> omzet 2.215.300.000, so the tax "0,5% dari omzet" (Biaya G23) is 11.076.500
+    changed = bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000, ("Biaya", "G23"): 11_076_500})
     with pytest.raises(ValidationError, match="sudah disahkan"):
         docs.import_budget(COOP, YEAR, changed)
     services.start_case("rk_rapb", COOP, "sri", values={
         "tahun_anggaran": str(YEAR), "jenis": "Revisi", "target_pendapatan": "2215300000",
-        "rencana_biaya": "1986600000", "rujukan_pengesahan": case, "alasan_revisi": "Harga beras naik",
+        "rencana_biaya": "1969896500", "rujukan_pengesahan": case, "alasan_revisi": "Harga beras naik",
         "nilai_perubahan": "120000000"})
     revised = docs.import_budget(COOP, YEAR, changed)
     assert (revised.revision, revised.status) == (1, "draf")
@@ -199,7 +204,7 @@ def test_an_approval_binds_the_figures_it_saw_and_a_later_import_makes_the_rapb_
     for who in ("bambang", "dwi", "endang"):
         services.act(number, "setujui_pengurus", who)
     # the figures change while the plan waits for the pengawas: earlier approvals no longer cover them
-    docs.import_budget(COOP, YEAR, bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000}), actor="sri")
+    docs.import_budget(COOP, YEAR, bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000, ("Biaya", "G23"): 11_076_500}), actor="sri")
     for who in ("heru", "nuraini"):
         services.act(number, "setujui_pengawas", who)
     services.act(number, "sahkan", "joko", values={
@@ -223,7 +228,7 @@ def test_every_budget_import_is_on_the_trail_by_whom(docs: DocumentService, serv
 
     docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK, actor="sri")
     docs.import_budget(COOP, YEAR, EXAMPLE_WORKBOOK, actor="sri")  # unchanged: nothing new to record
-    docs.import_budget(COOP, YEAR, bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000}))
+    docs.import_budget(COOP, YEAR, bad_workbook(tmp_path, {("Pendapatan", "F5"): 1_500_000_000, ("Biaya", "G23"): 11_076_500}))
     with services.db.session() as session:
         bodies = [json.loads(b) for b in session.scalars(select(AuditEntry.body).where(AuditEntry.case_id.is_(None)))]
     imports = [b for b in bodies if b["action"] == "impor_rapb"]

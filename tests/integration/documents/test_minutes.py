@@ -39,9 +39,9 @@ def decided(shared: Services, shared_docs: DocumentService, shared_files) -> tup
 def test_the_berita_acara_says_what_was_decided_by_whom_in_which_role_and_when(
         decided: tuple[str, IssuedPdf]) -> None:
     _, issued = decided
-    assert issued.number == "BA-KAS-2026-0001" and issued.filename == "BA-KAS-2026-0001.pdf"
+    assert issued.number == "001/BA/KKMP-SNT/XI/2026" and issued.filename == "001-BA-KKMP-SNT-XI-2026.pdf"
     body = pdf_text(issued.data)
-    assert "BERITA ACARA" in body and "PERSETUJUAN PENGELUARAN KAS" in body and "Nomor: BA-KAS-2026-0001" in body
+    assert "BERITA ACARA" in body and "PERSETUJUAN PENGELUARAN KAS" in body and "Nomor: 001/BA/KKMP-SNT/XI/2026" in body
     assert "Pembelian keperluan gerai" in body and "Toko Maju" in body
     assert "Rp 18.750.000" in body
     assert "(delapan belas juta tujuh ratus lima puluh ribu rupiah)" in body

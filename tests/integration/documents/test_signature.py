@@ -121,7 +121,7 @@ def test_content_json_holds_the_figures_names_and_dates_the_berita_acara_prints(
     assert fields["Jumlah (Rp)"]["words"] == "delapan belas juta tujuh ratus lima puluh ribu rupiah"
     assert m["case_number"] == "KAS/2026/0001" and m["decided"] == "2026-11-24T03:00:00+00:00"
     assert [(e["actor"], e["role"]) for e in m["events"]][-2:] == [
-        ("Agus Santoso, S.Sos.", "Pengawas"), ("Heru Wibowo", "Pengawas")]
+        ("Agus Santoso, S.Sos.", "Ketua Pengawas"), ("Heru Wibowo", "Pengawas")]  # the seat held that day
     assert {s["name"] for s in m["signers"]} >= {"Fajar Nugroho", "Sri Handayani", "Bambang Sutrisno"}
     assert content["org"]["name"] == "Koperasi Kelurahan Merah Putih Sentanan"
 
@@ -166,7 +166,7 @@ def test_a_pdf_signed_by_another_certificate_passes_offline_naming_it_but_not_ag
     other = create_identity(tmp_path / "lain-pdf.key", tmp_path / "lain-pdf.crt", "koperasi-lain")
     assert other.fingerprint != fingerprint
     resigned = sign_pdf(unsigned_revision(minutes.data), other, when=minutes.when or datetime.now(UTC),
-                        reason="Dokumen BA-KAS-2026-0001 diterbitkan Tatakelola")
+                        reason=f"Dokumen {minutes.number} diterbitkan Tatakelola")
     offline = verify_pdf(resigned)
     assert offline.ok, said(offline)
     assert f"Ditandatangani oleh: Tatakelola — koperasi-lain (sidik sertifikat SHA-256 {other.fingerprint[:16]}…)" \
@@ -182,8 +182,8 @@ def test_signing_is_deterministic(minutes: IssuedPdf, shared: Services, tmp_path
     identity = load_identity(shared.settings.document_key_path)
     unsigned = unsigned_revision(minutes.data)
     when = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
-    first = sign_pdf(unsigned, identity, when=when, reason="Dokumen BA-KAS-2026-0001 diterbitkan Tatakelola")
-    second = sign_pdf(unsigned, identity, when=when, reason="Dokumen BA-KAS-2026-0001 diterbitkan Tatakelola")
+    first = sign_pdf(unsigned, identity, when=when, reason=f"Dokumen {minutes.number} diterbitkan Tatakelola")
+    second = sign_pdf(unsigned, identity, when=when, reason=f"Dokumen {minutes.number} diterbitkan Tatakelola")
     assert first == second == minutes.data
     # a fresh engine on the same database and key (the key read from its file) prints the same bytes
     again = Services(shared.settings, clock=shared.clock).documents.minutes("KAS/2026/0001")
@@ -244,14 +244,15 @@ def test_the_rapb_embeds_every_line_and_total_it_prints(services: Services) -> N
     assert verify_pdf(issued.data, services.db).ok
     content = json.loads(attachments(issued.data)["content.json"])
     b = content["b"]
-    sections = [b["pendapatan"], *b["biaya"], b["investasi"], b["sumber"]]
+    sections = [b["pendapatan"], *b["biaya"], b["investasi"], b["sumber"], b["permodalan"]]
     lines = [line for s in sections for g in s["groups"] for line in g["lines"]]
     assert len(lines) == b["line_count"] > 20
     assert all({"uraian", "realisasi", "anggaran", "rencana", "delta"} <= set(line) for line in lines)
     income = [line for g in b["pendapatan"]["groups"] for line in g["lines"]]
     assert b["pendapatan"]["total"]["rencana"] == sum(line["rencana"] or 0 for line in income)
     assert b["shu"]["rencana"] == b["pendapatan"]["total"]["rencana"] - b["total_biaya"]["rencana"]
-    assert sum(s["amount"] for s in b["shares"]) == b["shu"]["rencana"]
+    assert sum(s["amount"] for s in b["shares"]) == b["split"]["anggota"]  # only the SHU from members is shared
+    assert b["split"]["anggota"] + b["split"]["bukan_anggota"] == b["shu"]["rencana"]
     printed = re.sub(r"\s+", " ", pdf_text(issued.data))
     for line in lines:  # every planned figure on the page is in content.json
         if line["rencana"]:
@@ -274,7 +275,7 @@ def test_signing_and_checking_also_work_inside_a_running_event_loop(minutes: Iss
 
     async def inside() -> tuple[bool, bytes]:
         signed = sign_pdf(unsigned_revision(minutes.data), identity, when=datetime(2026, 11, 24, 3, 0, tzinfo=UTC),
-                          reason="Dokumen BA-KAS-2026-0001 diterbitkan Tatakelola")
+                          reason=f"Dokumen {minutes.number} diterbitkan Tatakelola")
         return check_signature(minutes.data).ok, signed
 
     # A thread of its own: in a full run, the browser tests' Playwright keeps a loop running in this one.

@@ -52,7 +52,7 @@ def test_the_flowchart_has_a_swimlane_for_every_actor_and_the_mutu_baku(kas_sop:
             assert state.mutu_baku.kelengkapan in text and state.mutu_baku.output in text
     for symbol in ("Terminator", "Proses", "Keputusan", "Arah alur", "Penghubung antarhalaman"):
         assert symbol in text
-    assert "Mulai" in text and "Selesai" in text and "Ya" in text and "Tidak" in text
+    assert "Mulai" in text and "Selesai" in text and "Ditolak" in text and "Tolak" in text
 
 
 def test_decisions_branch_and_long_procedures_continue_through_connectors(shared: Services) -> None:
@@ -61,7 +61,7 @@ def test_decisions_branch_and_long_procedures_continue_through_connectors(shared
     decisions = [s for s in chart.steps if s.shape == "decision"]
     assert decisions, "verification and approval steps are decisions"
     labels = {e.label for e in chart.edges}
-    assert {"Ya", "Tidak"} <= labels
+    assert {"Tolak", "Kembalikan…", "≤ Rp 500.000", "> Rp 500.000"} <= labels
     back = [e for e in chart.edges if e.target < e.source]
     assert back, "'kembalikan' loops back to an earlier step"
     short = build_flowchart(d, resolved_settings(d, {}), rows_height=110)
@@ -111,3 +111,17 @@ def test_pages_are_numbered_x_of_y_with_the_document_number(kas_sop: IssuedPdf) 
     for page in range(1, issued.pages + 1):
         assert f"Halaman {page} dari {issued.pages}" in text
     assert text.count("Dokumen No. SOP-KEU-03-V1") == issued.pages
+
+
+def test_the_header_names_the_sop_once_and_no_page_is_near_empty(kas_sop: IssuedPdf) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(BytesIO(kas_sop.data)).pages]
+    assert all("SOP-KEU-03 · Persetujuan Pengeluaran Kas" in text for text in pages)
+    assert not [line for text in pages for line in text.splitlines() if "SOP SOP-" in line and "Nomor SOP" not in line]
+    running = ("Koperasi ", "Dokumen No. ")  # the running header and footer lines of every page
+    for number, text in enumerate(pages[1:], start=2):  # the cover is short by design
+        body = [line for line in text.splitlines() if not line.startswith(running)]
+        assert sum(len(line) for line in body) >= 400, f"page {number} is near empty"

@@ -32,7 +32,7 @@ def test_an_issued_pdf_verifies_offline_and_against_the_database(minutes: Issued
     assert "6 catatan terbukti termuat dalam log" in said and "Checkpoint bertanda tangan sah" in said
     ok, said = messages(minutes.data, shared)
     assert ok, said
-    assert "tercatat di basis data: BA-KAS-2026-0001" in said and "Kunci verifikasi terdaftar" in said
+    assert "tercatat di basis data: 001/BA/KKMP-SNT/XI/2026" in said and "Kunci verifikasi terdaftar" in said
 
 
 @pytest.mark.parametrize("name", ["entries.jsonl", "proofs.json", "checkpoint.txt", "verifier-key.txt",
