@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.adapters.store.models import Case, Cooperative, Person
 from engine.domain.attendance import listed_usernames, present_people
 from engine.domain.definitions.model import Action, Definition
-from engine.domain.policy import Roster
+from engine.domain.policy import History, Roster
 from engine.domain.roles import role_label
 from engine.services.context import Context, histories
 from engine.services.meetings import person_ids
@@ -35,9 +35,10 @@ def case_link(coop: Cooperative, case: Case) -> str:
 
 def announce_decision(ctx: Context, session: Session, *, coop: Cooperative, case: Case, d: Definition,
                       action: Action | None, actor: Person, role: str, fired: bool, seq: int, roster: Roster,
-                      day: date, now: datetime) -> int:
+                      day: date, now: datetime, history: History | None = None) -> int:
     """Enqueue the ``tugas`` and ``keputusan`` messages of a decision just saved (``action`` None: the
-    case was started). Returns how many messages were added."""
+    case was started). ``history``: the case's events including the one just logged, when the caller has
+    them (read again otherwise). Returns how many messages were added."""
     if not fired:  # a vote towards a quorum: the step (and who must act on it) is unchanged
         return 0
     state = d.states[case.state]
@@ -47,7 +48,8 @@ def announce_decision(ctx: Context, session: Session, *, coop: Cooperative, case
     line = f"{actor.full_name} ({role_label(role)}) {did} kasus {case.number} ({d.title})."
     email = ctx.settings.smtp_configured and not coop.training  # a sandbox's messages stay in the web app
     added = 0
-    history = histories(session, [case.id])[0][case.id]  # with the event just logged (segregation of duties)
+    if history is None:  # with the event just logged (segregation of duties)
+        history = histories(session, [case.id])[0][case.id]
     if not state.final:
         listed = person_ids(session, listed_usernames(d, case.data))
         step = [(a, True, present_people(d, a, case.data, listed)) for a in d.actions_from(case.state)]

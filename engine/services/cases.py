@@ -219,12 +219,13 @@ class CaseCommands:
         data = {k: v for k, v in data.items() if v is not None}
         case.data = data
         revision = _revision(session, case, data, now)
-        self._log(session, coop, case, record, action="mulai", kind="start", from_state="", to_state=case.state,
+        event = self._log(session, coop, case, record, action="mulai", kind="start", from_state="", to_state=case.state,
                   person=person, role=role, comment=comment, checks=[], revision_sha=revision.sha256,
                   attachments=[a["sha256"] for a in attached.values()], vote=None, settings=settings, now=now,
                   on_behalf=roster.on_behalf(person.id, role, day))
         announce_decision(self.ctx, session, coop=coop, case=case, d=d, action=None, actor=person, role=role,
-                          fired=True, seq=0, roster=roster, day=day, now=now)
+                          fired=True, seq=0, roster=roster, day=day, now=now,
+                          history=History([event], {person.id: person.username}))
         if claimed is not None:
             claimed.case_id, claimed.result = case.id, {"number": number}
         return number
@@ -310,7 +311,8 @@ class CaseCommands:
         voted = seat_votes(votes_here, history)
         listed = person_ids(session, listed_usernames(d, case.data))  # who is on a daftar hadir that votes
         eligibility: dict[int, Eligibility] = {}
-        handed = handed_roles(session, [(case.id, case.step_no)]).get(case.id, [])  # overdue, "alihkan"
+        handed = (handed_roles(session, [(case.id, case.step_no)]).get(case.id, [])  # overdue, "alihkan"
+                  if any(level.do == "alihkan" for level in d.states[state].escalation) else [])
 
         def may(action: Action) -> Eligibility:
             if id(action) not in eligibility:
@@ -379,12 +381,13 @@ class CaseCommands:
             revision_sha = sha256_hex(canonical(data))
         step_no = case.step_no
         votes, needed = outcome.votes, outcome.needed
-        seq = self._log(session, coop, case, record, action=action.id, kind=action.kind, from_state=state,
+        event = self._log(session, coop, case, record, action=action.id, kind=action.kind, from_state=state,
                         to_state=decision.state, person=person, role=outcome.role, comment=comment,
                         checks=checks, revision_sha=revision_sha,
                         attachments=[a["sha256"] for a in outcome.attached.values()],
                         vote={"count": votes, "needed": needed} if action.quorum else None,
                         settings=settings, now=now, on_behalf=outcome.on_behalf)
+        seq = event.seq
         if action.quorum is not None:
             session.add(Vote(coop_id=coop.id, case_id=case.id, step_no=step_no, action=action.id,
                              person_id=person.id, role=outcome.role, seq=seq, cast_at=now))
@@ -398,7 +401,8 @@ class CaseCommands:
                 carry_out(self.ctx, session, coop, record.workflow_id, case, person, outcome.role, now)
         session.flush()
         announce_decision(ctx, session, coop=coop, case=case, d=d, action=action, actor=person, role=outcome.role,
-                          fired=decision.fired, seq=seq, roster=roster, day=day, now=now)
+                          fired=decision.fired, seq=seq, roster=roster, day=day, now=now,
+                          history=History([*history.events, event], {**history.usernames, person.id: person.username}))
         target = d.states[decision.state]
         result = ActResult(case.number, action.id, state, decision.state, target.status_label or target.title,
                            decision.fired, votes, needed, seq, action.display)
@@ -485,8 +489,8 @@ class CaseCommands:
              action: str, kind: str, from_state: str, to_state: str, person: Person, role: str,
              comment: str | None, checks: list[str], revision_sha: str, attachments: list[str],
              vote: dict[str, int] | None, settings: dict[str, Any], now: datetime,
-             on_behalf: int | None = None) -> int:
-        """Append the decision's audit entry (and signed checkpoint) and its readable event row;
+             on_behalf: int | None = None) -> CaseEvent:
+        """Append the decision's audit entry (and signed checkpoint) and its readable event row (returned);
         ``on_behalf``: the holder the actor acted for under a delegation (``atas_nama`` in the entry)."""
         fields: dict[str, Any] = {
             "case": case.number, "definition": record.pinned_ref, "action": action, "kind": kind,
@@ -503,11 +507,12 @@ class CaseCommands:
         if documents is not None:  # the approval binds the document as it is now (RK/RAPB)
             fields["documents"] = documents
         seq = append_entry(session, coop, self.ctx.signer, fields, case_id=case.id, now=now)
-        session.add(CaseEvent(coop_id=coop.id, seq=seq, case_id=case.id, step_no=case.step_no,
-                              action=action, kind=kind, from_state=from_state, to_state=to_state,
-                              actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
-                              settings=settings, data_rev=case.data_rev, at=now, on_behalf_of_id=on_behalf))
-        return seq
+        event = CaseEvent(coop_id=coop.id, seq=seq, case_id=case.id, step_no=case.step_no,
+                          action=action, kind=kind, from_state=from_state, to_state=to_state,
+                          actor_id=person.id, role=role, comment=comment, checks=sorted(checks),
+                          settings=settings, data_rev=case.data_rev, at=now, on_behalf_of_id=on_behalf)
+        session.add(event)
+        return event
 
 
 def _claim(session: Session, coop_id: int, person_id: int, request: _Request | None,
