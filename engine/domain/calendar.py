@@ -202,7 +202,7 @@ def load_calendar(path: Path | None) -> WorkCalendar:
 
 def _load_file(path: Path) -> CalendarFile:
     from engine.domain.definitions.loader import located_problems, parse_yaml
-    from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load
+    from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load, text_keys
 
     name = str(path)
     text = read_yaml_text(path)
@@ -212,7 +212,7 @@ def _load_file(path: Path) -> CalendarFile:
     if not isinstance(data, dict):
         raise DefinitionError([Problem(name, 1, 1, "isi berkas kalender harus berupa pemetaan (kunci: nilai)")])
     try:
-        return CalendarFile.model_validate(_text_keys(data))
+        return CalendarFile.model_validate(text_keys(data))
     except PydanticValidationError as exc:
         raise DefinitionError(located_problems(_text_tree(parse_yaml(text, name)), exc, name),
                               headline="Berkas kalender tidak sah:") from None
@@ -236,14 +236,6 @@ def _text_tree(node: Any) -> Any:
     out.lc.line, out.lc.col = node.lc.line, node.lc.col
     return out
 
-
-def _text_keys(value: Any) -> Any:
-    """Mapping keys as text, as the position tree has them (``2026:`` is the key ``"2026"``)."""
-    if isinstance(value, dict):
-        return {str(k): _text_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text_keys(v) for v in value]
-    return value
 
 
 def local_holidays(settings: Mapping[str, Any]) -> dict[date, str]:

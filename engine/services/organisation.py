@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from engine.adapters.store.models import Cooperative, Person, RoleAssignment
 from engine.audit.log import create_head
 from engine.domain.definitions.loader import located_problems, parse_yaml, position_of
-from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load
+from engine.domain.definitions.safe_yaml import read_yaml_text, safe_load, text_keys
 from engine.domain.letter_numbers import FORMAT_SETTING, format_problem
 from engine.domain.limits import (
     CITY,
@@ -133,7 +133,7 @@ def load_org(path: Path) -> OrgFile:
     if not isinstance(data, dict):
         raise DefinitionError([Problem(name, 1, 1, "isi berkas harus berupa pemetaan (kunci: nilai)")])
     try:
-        org = OrgFile.model_validate(_text_keys(data))
+        org = OrgFile.model_validate(text_keys(data))
     except PydanticValidationError as exc:
         tree = parse_yaml(text, name)
         raise DefinitionError(located_problems(tree, exc, name)) from None
@@ -186,14 +186,6 @@ def _duplicates(org: OrgFile) -> list[Problem]:
             terms.setdefault(key, ti)
     return out
 
-
-def _text_keys(value: Any) -> Any:
-    """Mapping keys as text, as the round-trip parser gives them (``1: x`` is the key ``"1"``)."""
-    if isinstance(value, dict):
-        return {str(k): _text_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text_keys(v) for v in value]
-    return value
 
 
 def _seat_problems(org: OrgFile, index: int, coop: CooperativeIn) -> list[Problem]:

@@ -198,10 +198,8 @@ async def budget_upload(request: Request, slug: str) -> Response:
     return page(request, "documents.html", user, status=status, **context)
 
 
-@router.get("/k/{slug}/laporan-pengawas.pdf")
-def audit_report_pdf(request: Request, slug: str, dari: str, sampai: str) -> Response:
-    user = current_user(request)
-    require_role(user, slug, *AUDITORS)
+def _period(dari: str, sampai: str) -> tuple[date, date]:
+    """A report's period from the form's two dates (ISO), the end not before the start."""
     try:
         start, end = date.fromisoformat(dari), date.fromisoformat(sampai)
     except ValueError:
@@ -210,6 +208,14 @@ def audit_report_pdf(request: Request, slug: str, dari: str, sampai: str) -> Res
     if end < start:
         raise ValidationError([FieldProblem("Tanggal akhir", "sebelum tanggal awal", "sampai")],
                               headline="Tanggal akhir sebelum tanggal awal.")
+    return start, end
+
+
+@router.get("/k/{slug}/laporan-pengawas.pdf")
+def audit_report_pdf(request: Request, slug: str, dari: str, sampai: str) -> Response:
+    user = current_user(request)
+    require_role(user, slug, *AUDITORS)
+    start, end = _period(dari, sampai)
     return _pdf(_documents(request).audit_report(slug, start, end))
 
 
@@ -218,12 +224,5 @@ def lhp_pdf(request: Request, slug: str, dari: str, sampai: str) -> Response:
     """The Laporan Hasil Pengawasan: pengawas of the cooperative and Dinas officers only."""
     user = current_user(request)
     require_role(user, slug, *AUDITORS)
-    try:
-        start, end = date.fromisoformat(dari), date.fromisoformat(sampai)
-    except ValueError:
-        raise ValidationError([FieldProblem("Tanggal", "pakai TTTT-BB-HH", "dari")],
-                              headline="Tanggal tidak sah; pakai TTTT-BB-HH.") from None
-    if end < start:
-        raise ValidationError([FieldProblem("Tanggal akhir", "sebelum tanggal awal", "sampai")],
-                              headline="Tanggal akhir sebelum tanggal awal.")
+    start, end = _period(dari, sampai)
     return _pdf(_documents(request).lhp(slug, start, end, actor=user.username))

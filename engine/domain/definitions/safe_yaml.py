@@ -38,7 +38,7 @@ from engine.domain.definitions.bounds import (
 )
 from engine.errors import DefinitionError, Problem
 
-__all__ = ["ALLOWED_TAGS", "check_yaml", "position_tree", "read_yaml_text", "safe_load", "yaml_problem"]
+__all__ = ["ALLOWED_TAGS", "check_yaml", "position_tree", "read_yaml_text", "safe_load", "text_keys", "yaml_problem"]
 
 _CORE = "tag:yaml.org,2002:"
 #: Explicit tags a file may carry (``!!str 007``); anything else (``!rahasia``, ``!!python/...``) is refused.
@@ -49,6 +49,15 @@ _SCALAR_TAGS = frozenset({"!", *(_CORE + t for t in ("str", "int", "float", "boo
 _TAGS_BY_KIND: dict[type[Event], frozenset[str]] = {
     ScalarEvent: _SCALAR_TAGS, MappingStartEvent: frozenset({"!", _CORE + "map"}),
     SequenceStartEvent: frozenset({"!", _CORE + "seq"})}
+
+
+def text_keys(value: Any) -> Any:
+    """Mapping keys as text, as the position tree has them (``2026:`` is the key ``"2026"``)."""
+    if isinstance(value, dict):
+        return {str(k): text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [text_keys(v) for v in value]
+    return value
 
 
 def read_yaml_text(path: Path) -> str:
