@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from engine.domain.values import format_rupiah
+
 __all__ = ["RupiahError", "format_rp", "parse_rupiah"]
 
 _SPACES = "\u00a0\u202f\u2007\u2009"  # no-break, narrow no-break, figure and thin spaces
@@ -24,9 +26,8 @@ class RupiahError(ValueError):
 
 
 def format_rp(amount: int) -> str:
-    """``10476500`` -> ``Rp 10.476.500`` (for messages; documents format with Babel)."""
-    text = f"{abs(amount):,}".replace(",", ".")
-    return f"-Rp {text}" if amount < 0 else f"Rp {text}"
+    """``10476500`` -> ``Rp 10.476.500``, ``-5000`` -> ``-Rp 5.000`` (for messages; documents format with Babel)."""
+    return "-" + format_rupiah(-amount) if amount < 0 else format_rupiah(amount)
 
 
 def parse_rupiah(text: str) -> int:
