@@ -7,7 +7,7 @@ from typing import Any
 
 import rfc8785
 
-__all__ = ["ENTRY_VERSION", "ESCALATION_KIND", "MIGRATION_KIND", "canonical", "comment_hash", "sha256_hex"]
+__all__ = ["ENTRY_VERSION", "ESCALATION_KIND", "MIGRATION_KIND", "TERM_KIND", "canonical", "comment_hash", "sha256_hex"]
 
 ENTRY_VERSION = 1
 
@@ -15,6 +15,10 @@ ENTRY_VERSION = 1
 MIGRATION_KIND = "migration"
 #: The kind of the entry of an overdue step's escalation (nobody's decision; one ``escalations`` row each).
 ESCALATION_KIND = "escalation"
+#: The kind of the entry of a term of office a decision sets or ends (an ``appoint``/``install`` effect, a
+#: handover, the end of a case's appointments): one ``role_assignments`` row each (a term set has the case in
+#: ``case_id``).
+TERM_KIND = "jabatan"
 
 
 def canonical(value: Any) -> bytes:

@@ -39,6 +39,7 @@ from engine.adapters.store.models import (
 from engine.audit.entry import MIGRATION_KIND
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Definition, WorkingDays
+from engine.domain.guard_context import Facts, guard_context
 from engine.domain.machine import machine_for
 from engine.domain.policy import Delegated, History, Roster, excluded_by_segregation, quorum_needed
 from engine.domain.roles import role_label
@@ -245,7 +246,7 @@ def _case_findings(
             data = revisions.get(e.data_rev, {})
             settings = dict(e.settings)
             if fired and variant.when:
-                context = {**{n: data.get(n) for n in d.fields}, "settings": settings}
+                context = guard_context(d, data, settings, Facts(roster=roster, today=day))
                 try:
                     expected = machine.decide(e.from_state, e.action, context).chosen
                 except GuardError:
@@ -271,13 +272,14 @@ def _case_findings(
         if fired:
             state = d.states.get(e.from_state)
             if check and state is not None and state.deadline is not None:
-                due = state.deadline.due(entered, tz, calendar)
-                if at > due:
+                due = state.deadline.due(entered, tz, calendar, data)
+                if due is not None and at > due:
                     late = at - due
                     out.append(Finding("tenggat", "sedang" if late < timedelta(days=7) else "tinggi",
                                        case.number, [e.seq],
                                        f"Langkah '{state.title}' diselesaikan {_duration(late)} setelah tenggat "
-                                       f"({state.deadline}).", f"{sop}, mutu baku waktu langkah '{e.from_state}'"))
+                                       f"({state.deadline.words(d)}).",
+                                       f"{sop}, mutu baku waktu langkah '{e.from_state}'"))
             entered = at
     return out
 

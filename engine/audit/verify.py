@@ -21,7 +21,8 @@ and case; checkpoints beside them), and checks:
   (``audit verify --penuh``), which checks every one;
 - **the live rows**: each case's state and data against its last entry and data revision, each
   attachment's content against its hash and the entries that list it, each procedure's source
-  against its hash.
+  against its hash; each term of office a case set (``role_assignments.case_id``) against the
+  entries that set and ended it (kind ``jabatan``).
 
 Continuing from a verification state (``since``: the size, root and compact range a previous
 pass reached, see :class:`AuditVerification`) checks the stored compact range against its root
@@ -58,13 +59,14 @@ from engine.adapters.store.models import (
     DefinitionRecord,
     Escalation,
     Person,
+    RoleAssignment,
     SigningKey,
 )
 from engine.audit.core.merkle import EMPTY_ROOT, CompactRange
 from engine.audit.core.note import Checkpoint as NoteCheckpoint
 from engine.audit.core.note import NoteError, verify_note
 from engine.audit.core.offline import RESTORE_KIND, declaration_problem
-from engine.audit.entry import ESCALATION_KIND, MIGRATION_KIND, canonical, comment_hash, sha256_hex
+from engine.audit.entry import ESCALATION_KIND, MIGRATION_KIND, TERM_KIND, canonical, comment_hash, sha256_hex
 from engine.audit.keys import public_key_from_b64
 from engine.audit.log import log_origin
 
@@ -256,6 +258,10 @@ class _Pass:
         self.last: dict[int, tuple[int, str | None, int | None]] = {}  # case id -> (seq, to_state, data_rev)
         self.attached: set[tuple[int, str]] = set()  # (case id, attachment SHA-256) listed by an entry
         self.escalations: dict[int, tuple[Any, ...]] | None = None  # seq -> escalation row, read on first need
+        # (user name, role, start) -> (case id, end) of the cooperative's terms, read on the first term entry
+        self.terms: dict[tuple[str, str, str], tuple[int | None, str | None]] | None = None
+        self.term_ends: dict[tuple[str, str, str], tuple[int, str | None]] = {}  # -> (seq, end) of its last entry
+        self.terms_set: set[tuple[str, str, str]] = set()  # terms a ``tetapkan_jabatan`` entry of this pass set
         self.newest: dict[int, tuple[_Row, bytes, bool]] = {}  # key id -> its newest checkpoint so far
         self.good_size = 0  # largest size whose root matched a checkpoint
 
@@ -333,6 +339,8 @@ class _Pass:
         out += self.pinned_problems(seq, case_id, definition_id, body)
         if row[4] is None and body.get("kind") == ESCALATION_KIND:  # an escalation: its row, not an event
             return [*out, *self.escalation_problems(seq, case_id, body)]
+        if row[4] is None and body.get("kind") == TERM_KIND:  # a term of office the case set or ended: its row
+            return [*out, *self.term_problems(seq, case_id, body)]
         if row[4] is None:
             return [*out, "rincian kejadian (case_events) untuk catatan ini hilang"]
         if row[4] != case_id:
@@ -377,6 +385,37 @@ class _Pass:
             return [f"eskalasi di log {logged[1:]} berbeda dari yang tercatat {row[1:]}" if row[0] == case_id
                     else "baris eskalasi (escalations) catatan ini milik kasus lain"]
         return []
+
+    def term_problems(self, seq: int, case_id: int, body: dict[str, Any]) -> list[str]:
+        """A ``jabatan`` entry against the term (``role_assignments``) it sets or ends."""
+        terms = self.load_terms()
+        key = (str(body.get("person")), str(body.get("role")), str(body.get("starts_on")))
+        row = terms.get(key)
+        what = f"{key[0]} sebagai {key[1]} mulai {key[2]}"
+        if row is None:
+            return [f"catatan jabatan ({what}) tanpa masa jabatan (role_assignments) yang cocok"]
+        if body.get("action") == "tetapkan_jabatan":
+            if row[0] != case_id:
+                return [f"masa jabatan {what} tidak tercatat sebagai hasil kasus ini (case_id berbeda)"]
+            self.terms_set.add(key)
+        if row[0] is not None:  # a term a case set: its end must be the one its last entry gives
+            self.term_ends[key] = (seq, body.get("ends_on"))
+        rev = body.get("data_rev")
+        stored = self.session.scalar(select(DataRevision.sha256).where(
+            DataRevision.case_id == case_id, DataRevision.rev == (rev if isinstance(rev, int) else -1)))
+        if stored is None or stored != body.get("data_sha256"):
+            return [f"revisi data #{rev} yang menjadi dasar catatan jabatan hilang atau berubah"]
+        return []
+
+    def load_terms(self) -> dict[tuple[str, str, str], tuple[int | None, str | None]]:
+        """The cooperative's terms of office (read once)."""
+        if self.terms is None:
+            ra = RoleAssignment
+            self.terms = {(self.people.get(p, "?"), role, start.isoformat()): (case, end.isoformat() if end else None)
+                          for p, role, start, end, case in self.session.execute(
+                              select(ra.person_id, ra.role, ra.starts_on, ra.ends_on, ra.case_id)
+                              .where(ra.coop_id == self.coop.id))}
+        return self.terms
 
     def pinned_problems(self, seq: int, case_id: int, definition_id: int | None, body: dict[str, Any]) -> list[str]:
         """The entry names the definition its case was pinned to at that point of the log.
@@ -647,6 +686,38 @@ def _current_state(run: _Pass, *, full: bool) -> None:
             if problem:
                 run.add(seq, number, problem)
     _attachments(run, None if full else sorted(run.last))
+    _terms(run, full=full)
+
+
+def _terms(run: _Pass, *, full: bool) -> None:
+    """Each term a case set has the entry that set it and the end its last entry gives (a full pass: every
+    such term; a continued pass: the terms its new entries touched)."""
+    if full:
+        if not run.session.scalar(select(RoleAssignment.id).where(RoleAssignment.coop_id == run.coop.id,
+                                                                  RoleAssignment.case_id.is_not(None)).limit(1)):
+            return
+        keys = [k for k, (case_id, _) in run.load_terms().items() if case_id is not None]
+    elif run.term_ends:
+        keys = list(run.term_ends)
+    else:
+        return
+    terms = run.load_terms()
+    numbers: dict[int, str] = {}
+    for key in sorted(keys):
+        case_id, end = terms[key]
+        if case_id is None:
+            continue
+        if case_id not in numbers:
+            numbers[case_id] = run.session.scalar(select(Case.number).where(Case.id == case_id)) or ""
+        what = f"masa jabatan {key[0]} sebagai {key[1]} mulai {key[2]}"
+        if full and key not in run.terms_set:
+            run.add(0, numbers[case_id] or None, f"{what} tercatat dari kasus ini tetapi tidak ada di log "
+                                                 "(disisipkan langsung)")
+            continue
+        seq, logged = run.term_ends.get(key, (0, end))
+        if logged != end:
+            run.add(seq, numbers[case_id] or None, f"{what}: akhir masa jabatan di basis data {end or 'terbuka'} "
+                                                   f"berbeda dari log {logged or 'terbuka'} (diubah di luar sistem)")
 
 
 def _listed_before(run: _Pass, case_ids: Sequence[int]) -> None:

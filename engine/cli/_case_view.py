@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
 
 from engine.cli._output import shown
 from engine.domain.roles import role_label
 from engine.domain.values import format_date_id
 
 if TYPE_CHECKING:
+    from engine.domain.values import ListTable
     from engine.services import CaseView
 
 __all__ = ["due_text", "print_view"]
@@ -24,6 +27,14 @@ def due_text(due: datetime | None, overdue: bool, tz: ZoneInfo) -> str:
         return "—"
     local = due.astimezone(tz)
     return f"{format_date_id(local.date())} {local:%H.%M}" + (" TERLAMBAT" if overdue else "")
+
+
+def _table(rows: ListTable) -> Padding:
+    """A list field's rows under its column labels, numbered, indented under the field."""
+    table = Table("No.", *(shown(h) for h in rows.headers), show_edge=False, pad_edge=False)
+    for number, cells in enumerate(rows.rows, start=1):
+        table.add_row(str(number), *(shown(c) for c in cells))
+    return Padding(table, (0, 0, 0, 4), expand=False)
 
 
 def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
@@ -50,6 +61,8 @@ def print_view(out: Console, view: CaseView, tz: ZoneInfo) -> None:
     out.print("\n[bold]Data[/]")
     for name, label, value in view.fields:
         out.print(f"  {shown(label)} ({shown(name)}): {shown(value)}")
+        if name in view.tables:
+            out.print(_table(view.tables[name]))
     for action_id, names in view.votes.items():
         out.print(f"\nSuara '{action_id}': " + ", ".join(shown(n) for n in names))
     if view.options:

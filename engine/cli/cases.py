@@ -18,7 +18,12 @@ __all__ = ["case_app", "tasks"]
 case_app = typer.Typer(help="Kasus: satu jalannya prosedur.", no_args_is_help=True)
 
 AsUser = Annotated[str, typer.Option("--as", help="Pengguna yang bertindak (operator bertindak atas nama).")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="field=nilai (boleh berulang).")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="field=nilai (boleh berulang). Field daftar: JSON, mis. "
+                  "calon='[{\"anggota\": \"siti\", \"jabatan\": \"Ketua\"}]', atau calon=@berkas.csv "
+                  "(baris pertama: kode atau nama kolom; UTF-8, maks. 1 MB).")]
+#: Largest CSV file a list field is read from (``--set calon=@calon.csv``).
+CSV_MAX_BYTES = 1024 * 1024
 AttachOpt = Annotated[list[str] | None, typer.Option("--attach", help="BERKAS atau field=BERKAS.")]
 CommentOpt = Annotated[str | None, typer.Option("--comment", help="Catatan untuk riwayat.")]
 RequestIdOpt = Annotated[str | None, typer.Option(
@@ -32,8 +37,57 @@ def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"tulis {option} field=nilai (diterima: {item!r})")
-        result[name.strip()] = value
+        result[name.strip()] = _csv_rows(value[1:], name.strip()) if _is_csv(value) else value
     return result
+
+
+def _is_csv(value: str) -> bool:
+    """``@berkas.csv``: the rows of a list field, read from a CSV file."""
+    return value.startswith("@") and value.lower().endswith(".csv")
+
+
+def _csv_rows(path_text: str, name: str) -> str:
+    """A CSV file (header row: column ids or labels) as the JSON rows ``--set`` passes on; the service
+    parses each cell by its column's rules."""
+    import csv
+    import io
+    import json
+
+    from engine.domain.definitions.model import MAX_LIST_ROWS
+
+    path = Path(path_text)
+    where = f"--set {name}=@{path_text[:80]}"
+    try:
+        size = path.stat().st_size
+        if size > CSV_MAX_BYTES:
+            raise UsageError(f"{where}: berkas terlalu besar ({size // 1024} KB, maksimal {CSV_MAX_BYTES // 1024} KB)")
+        data = path.read_bytes()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "nama berkas tidak sah"
+        raise UsageError(f"{where}: berkas tidak dapat dibaca ({reason})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{where}: berkas bukan teks UTF-8; simpan ulang sebagai 'CSV UTF-8'") from None
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    try:
+        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UsageError(f"{where}: berkas CSV tidak dapat dibaca ({exc})") from None
+    while table and not any(cell.strip() for cell in table[-1]):  # blank lines at the end
+        table.pop()
+    if not table:
+        return ""
+    header = [cell.strip() for cell in table[0]]
+    if len(table) - 1 > MAX_LIST_ROWS:
+        raise UsageError(f"{where}: terlalu banyak baris ({len(table) - 1}, maksimal {MAX_LIST_ROWS})")
+    rows = []
+    for number, row in enumerate(table[1:], start=1):
+        if len(row) > len(header):
+            raise UsageError(f"{where}: baris {number} berisi {len(row)} sel, padahal judul kolomnya {len(header)}")
+        rows.append({header[i]: cell for i, cell in enumerate(row) if header[i]})
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _files(items: list[str] | None) -> dict[str, Path]:

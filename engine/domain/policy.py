@@ -303,6 +303,11 @@ def who_may(
         return Eligibility(False, reason=roster.term_reason(person_id, action.roles, day), rule="peran")
     if action.quorum and action.quorum.role and action.quorum.role not in held:
         return Eligibility(False, reason=f"Suara ini hanya untuk {role_label(action.quorum.role)}.", rule="peran")
+    barred = [r for r in action.not_roles if r in held]
+    if barred:
+        return Eligibility(False, rule="peran_terlarang", reason=(
+            f"Anda {role_label(barred[0])} pada {format_date_id(day)}; '{action.display}' tidak boleh diambil "
+            f"oleh {' atau '.join(role_label(r) for r in action.not_roles)}."))
     excluded = excluded_by_segregation(definition, action, case, history)
     if person_id in excluded:
         return Eligibility(False, reason=excluded[person_id], rule="pemisahan_tugas")
@@ -341,6 +346,8 @@ def eligible_voters(definition: Definition, case: CaseFacts, action: Action, day
     for person_id in roster.people():
         if person_id in excluded or (present is not None and person_id not in present):
             continue
+        if action.not_roles and set(action.not_roles) & roster.roles_on(person_id, day):
+            continue
         if expand_roles(roster.own_roles_on(person_id, day)) & wanted:
             seats.add(person_id)
             continue
@@ -356,8 +363,10 @@ def missing_requirements(
     data: Mapping[str, Any],
     checks: set[str],
     comment: str | None,
+    state: str | None = None,
 ) -> list[FieldProblem]:
-    """Required fields, checklist items and comment that are still missing for this action."""
+    """Required fields, checklist items (of the step the case is in, ``state``) and comment that are still
+    missing for this action."""
     problems: list[FieldProblem] = []
     needed = list(action.requires)
     if action.kind == "submit" and definition.initial_state in action.from_:
@@ -366,7 +375,7 @@ def missing_requirements(
         if is_empty(data.get(name)):
             problems.append(FieldProblem(definition.fields[name].label, "wajib diisi", name))
     labels = {i.id: i.label for s in action.from_ for i in definition.states[s].checklist}
-    for item in definition.required_checks(action):
+    for item in definition.required_checks(action, state):
         if item not in checks:
             problems.append(FieldProblem(f"checklist '{labels.get(item, item)}'", "belum dicentang", item))
     if action.requires_comment and (comment is None or not comment.strip()):

@@ -6,9 +6,12 @@ pengawas is also ``pengawas``). Seats bound what a quorum can ask for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-__all__ = ["ROLES", "Role", "expand_roles", "role_label"]
+__all__ = ["CATALOGUE", "ROLES", "Role", "declare_roles", "declared_role_conflicts", "expand_roles", "role_label",
+           "role_of"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,45 @@ ROLES: dict[str, Role] = {
 }
 
 
+#: The roles every cooperative has (the law's organs and the usual staff); ROLES adds declared ones.
+CATALOGUE: frozenset[str] = frozenset(ROLES)
+_DECLARED_BY: dict[str, str] = {}  # declared role id -> the procedure that declared it first
+_CONFLICTS: list[str] = []
+
+
+class _Declares(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def declared_roles(self) -> Mapping[str, Any]: ...
+
+
+def declare_roles(definition: _Declares) -> None:
+    """Add the roles a procedure introduces (``declared_roles``) to :data:`ROLES`, once per id.
+
+    A declared id that the catalogue already has, or that another procedure declared differently,
+    is kept as it was and noted for ``workflows check`` (:func:`declared_role_conflicts`).
+    """
+    for role_id, spec in definition.declared_roles.items():
+        role = Role(role_id, spec.label, tuple(spec.implies), spec.max_seats)
+        existing = ROLES.get(role_id)
+        if existing is None:
+            ROLES[role_id] = role
+            _DECLARED_BY[role_id] = definition.id
+        elif existing != role:
+            owner = _DECLARED_BY.get(role_id)
+            where = f"prosedur '{owner}'" if owner else "katalog peran"
+            message = (f"peran '{role_id}' yang dideklarasikan '{definition.id}' berbeda dengan yang sudah "
+                       f"ditetapkan {where}")
+            if message not in _CONFLICTS:
+                _CONFLICTS.append(message)
+
+
+def declared_role_conflicts(workflow_id: str) -> list[str]:
+    """Conflicting declarations made by ``workflow_id`` (see :func:`declare_roles`)."""
+    return [m for m in _CONFLICTS if f"dideklarasikan '{workflow_id}'" in m]
+
+
 def expand_roles(held: set[str]) -> set[str]:
     """Return the held roles plus every role they imply."""
     out = set(held)
@@ -51,6 +93,14 @@ def expand_roles(held: set[str]) -> set[str]:
         if role:
             out.update(role.implies)
     return out
+
+
+def role_of(text: str) -> str | None:
+    """The role a choice option names, by id or by label ("Bendahara", "Ketua Pengurus"); None if none."""
+    if text in ROLES:
+        return text
+    wanted = text.strip().casefold()
+    return next((r.id for r in ROLES.values() if r.label.casefold() == wanted), None)
 
 
 def role_label(role_id: str) -> str:

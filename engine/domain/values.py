@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from engine.domain.definitions.model import Definition, FieldDef
+from engine.domain.definitions.model import MAX_LIST_ROWS, Definition, FieldDef
 from engine.domain.limits import (
     COMMENT_MAX,
     MONEY_MAX,
@@ -21,11 +22,15 @@ from engine.domain.limits import (
 from engine.errors import FieldProblem, ValidationError
 
 __all__ = [
+    "LIST_TEXT_MAX",
+    "ListTable",
+    "editable_rows",
     "format_date_id",
     "format_rupiah",
     "format_value",
     "human_size",
     "is_empty",
+    "list_table",
     "parse_value",
     "request_problems",
     "resolved_settings",
@@ -37,6 +42,10 @@ _MONEY_RE = re.compile(r"^(?:rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,00?
 _MAX_MONEY = MONEY_MAX
 #: One name or member number in an attendance list.
 _ATTENDEE_MAX = 120
+#: A user name as the organisation file writes it (engine.services.organisation.Username).
+_USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
+#: Longest typed list (JSON text) read: 500 full rows fit; a larger paste is refused before it is parsed.
+LIST_TEXT_MAX = 1_000_000
 _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
            "November", "Desember")
 
@@ -97,8 +106,13 @@ def _options(field: FieldDef, settings: Mapping[str, Any]) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def parse_value(name: str, field: FieldDef, raw: str, settings: Mapping[str, Any]) -> Any:
-    """Parse typed text (CLI ``--set``, web form) into the stored value; raises ValidationError."""
+def parse_value(name: str, field: FieldDef, raw: Any, settings: Mapping[str, Any]) -> Any:
+    """Parse typed text (CLI ``--set``, web form) into the stored value; raises ValidationError.
+
+    A ``list`` field takes JSON text (``[{"anggota": "siti", "jabatan": "Ketua"}]``) or an already
+    parsed list of rows; each cell is parsed and checked by its column's own rules."""
+    if field.type == "list":
+        return _parse_list(name, field, raw, settings)
     text = raw.strip()
     if text == "":
         return None
@@ -143,7 +157,131 @@ def parse_value(name: str, field: FieldDef, raw: str, settings: Mapping[str, Any
             if problem:
                 raise _problem(name, field, f"'{entry[:40]}': {problem}")
         return sorted(entries) or None
+    if field.type == "person":
+        return _parse_person(name, field, text)
     return text
+
+
+def _parse_person(name: str, field: FieldDef, text: str) -> str:
+    """A person of the cooperative by user name: trimmed and lower-cased (who it is: people_fields)."""
+    username = text.strip().lower()
+    problem = text_problem(username, max_length=64)
+    if problem:
+        raise _problem(name, field, problem)
+    if not _USERNAME_RE.fullmatch(username):
+        raise _problem(name, field, f"'{username[:40]}' bukan nama pengguna; tulis nama pengguna orangnya "
+                                    "(huruf kecil, angka, titik, garis bawah atau tanda hubung), mis. siti")
+    return username
+
+
+def _column_key(field: FieldDef, key: str) -> str | None:
+    """The column a row's key names: its id or its label, in any case."""
+    columns = field.columns or {}
+    wanted = key.strip().lower()
+    for column_id, column in columns.items():
+        if wanted in (column_id, column.label.strip().lower()):
+            return column_id
+    return None
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as typed text (numbers as digits); None when it is neither text nor a whole number."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return None
+
+
+def _parse_list(name: str, field: FieldDef, raw: Any, settings: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """Rows of a list field, each cell by its column's rules; rows with every cell empty are dropped.
+
+    Problems name the row as typed (``Baris 2, Anggota: ...``), every one of them at once."""
+    columns = field.columns or {}
+    rows: Any = raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text == "":
+            return None
+        if len(text) > LIST_TEXT_MAX:
+            raise _problem(name, field, f"daftar terlalu besar ({len(text) // 1000} ribu huruf, "
+                                        f"maksimal {LIST_TEXT_MAX // 1000} ribu)")
+        try:
+            rows = json.loads(text)
+        except (ValueError, RecursionError):
+            raise _problem(name, field, "bukan daftar yang dapat dibaca; tulis sebagai JSON, mis. "
+                                        + _example(field)) from None
+    if rows is None:
+        return None
+    if not isinstance(rows, list):
+        raise _problem(name, field, "harus daftar baris, mis. " + _example(field))
+    cap = field.max_rows or MAX_LIST_ROWS
+    if len(rows) > 2 * MAX_LIST_ROWS:  # refused before any cell is parsed
+        raise _problem(name, field, f"terlalu banyak baris: {len(rows)} (maksimal {cap})")
+    problems: list[FieldProblem] = []
+    out: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            problems.append(FieldProblem(field.label, f"Baris {number}: harus berisi kolom dan nilainya, "
+                                                      f"mis. {_example(field)}", name))
+            continue
+        typed: dict[str, str] = {}
+        for key, cell in row.items():
+            column_id = _column_key(field, str(key))
+            if column_id is None:
+                problems.append(FieldProblem(field.label, f"Baris {number}: kolom '{str(key)[:40]}' tidak dikenal; "
+                                                          f"kolom yang ada: {_column_names(field)}", name))
+                continue
+            cell_text = _cell_text(cell)
+            if cell_text is None:
+                problems.append(FieldProblem(field.label, f"Baris {number}, {columns[column_id].label}: "
+                                                          "harus teks atau bilangan bulat", name))
+                continue
+            typed[column_id] = cell_text
+        if all(not t.strip() for t in typed.values()):
+            continue  # an empty row (a form's spare rows): not a row
+        parsed: dict[str, Any] = {}
+        for column_id, column in columns.items():
+            try:
+                value = parse_value(column_id, column, typed.get(column_id, ""), settings)
+            except ValidationError as exc:
+                problems += [_in_row(field, name, number, column, p.message) for p in exc.problems]
+                continue
+            if value is None and column.required:
+                problems.append(_in_row(field, name, number, column, "wajib diisi"))
+            elif (problem := validate_value(column_id, column, value, settings)) is not None:
+                problems.append(_in_row(field, name, number, column, problem.message))
+            parsed[column_id] = value
+        out.append(parsed)
+    if len(out) > cap:
+        problems.append(FieldProblem(field.label, f"terlalu banyak baris: {len(out)} (maksimal {cap})", name))
+    elif out and field.min_rows is not None and len(out) < field.min_rows:
+        problems.append(FieldProblem(field.label, f"minimal {field.min_rows} baris (terisi {len(out)})", name))
+    if problems:
+        raise ValidationError(problems)
+    return out or None
+
+
+def _in_row(field: FieldDef, name: str, number: int, column: FieldDef, message: str) -> FieldProblem:
+    return FieldProblem(field.label, f"Baris {number}, {column.label}: {message}", name)
+
+
+def _column_names(field: FieldDef) -> str:
+    return ", ".join(f"{c} ({col.label})" for c, col in (field.columns or {}).items())
+
+
+def _example(field: FieldDef) -> str:
+    """``[{"anggota": "...", "jabatan": "..."}]`` for this field's columns."""
+    cells = {"text": "...", "money": 1250000, "integer": 1, "date": "2026-01-20", "choice": "...",
+             "person": "siti"}
+    row = {c: cells.get(col.type, "...") for c, col in (field.columns or {}).items()}
+    return json.dumps([row], ensure_ascii=False)
 
 
 def request_problems(definition: Definition, attachments: Iterable[str], comment: str | None) -> list[FieldProblem]:
@@ -206,6 +344,41 @@ def validate_value(name: str, field: FieldDef, value: Any, settings: Mapping[str
     elif field.type == "attendance" and not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
         # who may be listed (and nobody twice) is checked against the register: engine.domain.attendance.check_list
         return FieldProblem(field.label, "harus daftar nomor anggota atau nama pengguna", name)
+    elif field.type == "person":
+        # who it may be (someone of the cooperative, holding a role) is checked against the roster: people_fields
+        if not isinstance(value, str) or not _USERNAME_RE.fullmatch(value):
+            return FieldProblem(field.label, "harus nama pengguna", name)
+    elif field.type == "list":
+        return _list_problem(name, field, value, settings)
+    return None
+
+
+def _list_problem(name: str, field: FieldDef, value: Any, settings: Mapping[str, Any]) -> FieldProblem | None:
+    """The first thing wrong with stored rows (a list of {column: value} in the columns' order)."""
+    columns = field.columns or {}
+    if not isinstance(value, list):
+        return FieldProblem(field.label, "harus daftar baris", name)
+    cap = field.max_rows or MAX_LIST_ROWS
+    if len(value) > cap:
+        return FieldProblem(field.label, f"terlalu banyak baris: {len(value)} (maksimal {cap})", name)
+    if field.min_rows is not None and len(value) < field.min_rows:
+        return FieldProblem(field.label, f"minimal {field.min_rows} baris (terisi {len(value)})", name)
+    for number, row in enumerate(value, start=1):
+        if not isinstance(row, dict):
+            return FieldProblem(field.label, f"Baris {number}: bukan baris", name)
+        unknown = [str(k) for k in row if k not in columns]
+        if unknown:
+            return FieldProblem(field.label, f"Baris {number}: kolom '{unknown[0][:40]}' tidak dikenal; "
+                                             f"kolom yang ada: {_column_names(field)}", name)
+        for column_id, column in columns.items():
+            cell = row.get(column_id)
+            if is_empty(cell):
+                if column.required:
+                    return _in_row(field, name, number, column, "wajib diisi")
+                continue
+            problem = validate_value(column_id, column, cell, settings)
+            if problem is not None:
+                return _in_row(field, name, number, column, problem.message)
     return None
 
 
@@ -220,10 +393,58 @@ def human_size(size: int) -> str:
     return f"{size / (1 << 30):.1f} GB".replace(".", ",")
 
 
+class ListTable(NamedTuple):
+    """A list field as a table: its column labels and each row's cells as people read them."""
+
+    headers: list[str]
+    rows: list[list[str]]
+
+
+def list_table(field: FieldDef, value: Any, names: Mapping[str, str] | None = None) -> ListTable:
+    """A list field's rows for a page or a document; ``names`` (user name -> full name) shows a person
+    as "Siti Aminah (siti)"."""
+    columns = field.columns or {}
+    rows: list[list[str]] = []
+    for row in value if isinstance(value, list) else []:
+        if not isinstance(row, dict):
+            continue
+        cells = []
+        for column_id, column in columns.items():
+            cell = row.get(column_id)
+            if column.type == "person" and isinstance(cell, str) and names and cell in names:
+                cells.append(f"{names[cell]} ({cell})")
+            else:
+                cells.append(format_value(column, cell))
+        rows.append(cells)
+    return ListTable([c.label for c in columns.values()], rows)
+
+
+def editable_rows(field: FieldDef, value: Any) -> list[dict[str, str]]:
+    """A list field's rows as a form shows them to edit: each cell as text :func:`parse_value` reads back
+    (money ``1.250.000``, dates ``2026-01-20``, a person's user name)."""
+    out: list[dict[str, str]] = []
+    for row in value if isinstance(value, list) else []:
+        if not isinstance(row, dict):
+            continue
+        cells: dict[str, str] = {}
+        for column_id, column in (field.columns or {}).items():
+            cell = row.get(column_id)
+            if cell is None:
+                cells[column_id] = ""
+            elif column.type == "money" and isinstance(cell, int):
+                cells[column_id] = f"{cell:,}".replace(",", ".")
+            else:
+                cells[column_id] = str(cell)
+        out.append(cells)
+    return out
+
+
 def format_value(field: FieldDef, value: Any) -> str:
-    """A stored value as people read it."""
+    """A stored value as people read it (a list: how many rows; :func:`list_table` shows them)."""
     if is_empty(value):
         return "—"
+    if field.type == "list" and isinstance(value, list):
+        return f"{len(value)} baris"
     if field.type == "money" and isinstance(value, int):
         return format_rupiah(value)
     if field.type == "date":

@@ -78,7 +78,7 @@ class Admin:
 
     def import_org(self, path: Path) -> ImportSummary:
         """Import an organisation file (idempotent)."""
-        org = load_org(path)
+        org = load_org(path, [loaded.as_written for loaded in self.ctx.registry.all()])
         self.ctx.db.require_schema()
         with one_seat(), self.ctx.db.session() as session:
             summary = apply_org(session, org, self.ctx.clock())

@@ -55,7 +55,7 @@ def announce_decision(ctx: Context, session: Session, *, coop: Cooperative, case
         step = [(a, True, present_people(d, a, case.data, listed)) for a in d.actions_from(case.state)]
         waiting = {p: r for p, r in waiting_on(d, case, day, roster, history, {}, step).items() if p != actor.id}
         for role_held, ids in _by_role(waiting).items():
-            deadline = f"\nBatas waktu langkah ini: {state.deadline}." if state.deadline is not None else ""
+            deadline = f"\nBatas waktu langkah ini: {state.deadline.words(d)}." if state.deadline is not None else ""
             added += enqueue(
                 session, person_ids=ids, kind="tugas", dedupe=f"tugas:{case.id}:{case.step_no}", now=now,
                 coop_id=coop.id, case_id=case.id, link=link, email=email,

@@ -51,11 +51,11 @@ from engine.domain.attendance import (
     listed_usernames,
     present_people,
 )
-from engine.domain.definitions.expr import guard_names
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
-from engine.domain.definitions.phrase import guard_sentence
+from engine.domain.definitions.phrase import guard_sentence, sentence
 from engine.domain.machine import machine_for
+from engine.domain.people_fields import check_people, person_usernames
 from engine.domain.policy import (
     Eligibility,
     History,
@@ -66,6 +66,7 @@ from engine.domain.policy import (
     who_may,
 )
 from engine.domain.roles import role_label
+from engine.domain.rules import rule_problems, unmet_clauses
 from engine.domain.values import (
     format_value,
     is_empty,
@@ -88,7 +89,10 @@ from engine.services.announce import announce_decision
 from engine.services.budgets import bound_documents
 from engine.services.context import Context, histories, rosters, step_votes
 from engine.services.dto import ActResult
+from engine.services.effects import apply_effects as apply_term_effects
+from engine.services.effects import end_case_appointments
 from engine.services.escalation import handed_roles, widened
+from engine.services.guard_facts import case_guard_context
 from engine.services.meetings import meeting_of, person_ids
 from engine.services.members import apply_effects
 from engine.services.migration import carry_out
@@ -209,6 +213,7 @@ class CaseCommands:
         if problems := request_problems(d, files, comment):  # unknown --attach field, comment that cannot be kept
             raise ValidationError(problems)
         self._check_attendance(session, d, coop.id, None, roster, data, set(data), None, day, settings)
+        check_people(d, data, roster, person_ids(session, person_usernames(d, data)), day)  # person fields, columns
         number = _next_number(session, coop, d.number_prefix, now.astimezone(self.ctx.tz).year)
         case = Case(coop_id=coop.id, number=number, definition_id=record.id, state=d.initial_state, data={},
                     step_no=0, data_rev=0, state_since=now, created_by=person.id, created_at=now)
@@ -331,7 +336,7 @@ class CaseCommands:
             raise ValidationError(problems)
         data = dict(case.data)
         data.update(new_values)
-        context = {**{name: data.get(name) for name in d.fields}, "settings": settings}
+        context = case_guard_context(session, coop.id, roster, d, data, settings, day, person)
         checked: list[_Checked] = []  # what ready() established for the variant the machine chose
 
         def ready(action: Action) -> bool:
@@ -344,7 +349,7 @@ class CaseCommands:
                        for n in list(new_values) + list(files) if n and n not in settable]
             if refused:
                 raise ValidationError(refused)
-            known_checks = {i.id for s in action.from_ for i in d.states[s].checklist}
+            known_checks = {i.id for i in d.states[state].checklist}
             unknown = [FieldProblem(f"checklist '{c}'", "tidak dikenal pada langkah ini; pilihan: "
                                     + (", ".join(sorted(known_checks)) or "tidak ada")) for c in checks
                        if c not in known_checks]
@@ -353,12 +358,15 @@ class CaseCommands:
             attached = self._attach(session, d, case, person, files, settable, now)
             data.update(attached)
             complete = {k: v for k, v in data.items() if v is not None}
-            problems = missing_requirements(d, action, complete, set(checks), comment)
+            problems = missing_requirements(d, action, complete, set(checks), comment, state)
             if problems:
                 raise ValidationError(problems, headline=f"Belum dapat '{action.display}':")
+            if action.rules and (refusals := rule_problems(d, action, context)):
+                raise ValidationError(refusals, headline=f"Belum dapat '{action.display}':")
             changed = {n for n, v in new_values.items() if v != case.data.get(n)}
             self._check_attendance(session, d, case.coop_id, case.id, roster, complete, changed, action, day,
                                    settings)
+            check_people(d, complete, roster, person_ids(session, person_usernames(d, complete)), day, changed)
             needed = quorum_needed(action, settings)
             votes = 1 + sum(1 for v in votes_here if v.action == action.id) if action.quorum is not None else 1
             checked.append(_Checked(eligible.role or action.roles[0], attached, complete, votes, needed,
@@ -368,9 +376,9 @@ class CaseCommands:
         try:
             decision = machine.decide(state, action_id, context, ready)
         except GuardError:
-            raise _guard_problem(d, candidates, data) from None
+            raise _guard_problem(d, candidates, data, settings, context) from None
         if decision.chosen is None:
-            raise _guard_problem(d, candidates, data, settings)
+            raise _guard_problem(d, candidates, data, settings, context)
         action = decision.chosen
         outcome = checked[0]
         data = outcome.data
@@ -395,8 +403,11 @@ class CaseCommands:
             case.state = decision.state
             case.step_no = step_no + 1
             case.state_since = now
+            if action.effects:  # the terms of office this decision sets (effects: appoint, install)
+                apply_term_effects(session, ctx.signer, coop, record, case, d, action, data, person, day, now)
             if d.states[decision.state].final:
                 case.closed_at = now
+                end_case_appointments(session, ctx.signer, coop, record, case, d, person, day, now)
                 apply_effects(session, coop, record.workflow_id, case, day, now)
                 carry_out(self.ctx, session, coop, record.workflow_id, case, person, outcome.role, now)
         session.flush()
@@ -571,21 +582,31 @@ def _parse_values(d: Definition, raw: Mapping[str, str], settings: Mapping[str, 
 
 
 def _guard_problem(d: Definition, candidates: Sequence[Action], data: Mapping[str, Any],
-                   settings: Mapping[str, Any] | None = None) -> ValidationError:
+                   settings: Mapping[str, Any], context: Mapping[str, Any]) -> ValidationError:
+    """Why no variant of the action applies, clause by clause in words: the ``and`` clauses of each guard
+    that do not hold (a field a failing clause needs and that is empty is named as such); never the
+    expression itself."""
     problems: list[FieldProblem] = []
     for action in candidates:
         if not action.when:
             continue
-        names = guard_names(action.when)
-        empty = [n for n in sorted(names.fields) if data.get(n) is None]
-        for name in empty:
-            problems.append(FieldProblem(d.fields[name].label, "wajib diisi sebelum langkah ini", name))
-        if not empty and settings is not None:
+        try:
+            unmet = unmet_clauses(d, action.when, context, settings, data)
+        except GuardError:
+            problems.append(FieldProblem("Syarat", f"{guard_sentence(action.when, d, settings)} — tidak terpenuhi"))
+            continue
+        for clause in unmet:
+            if clause.empty:
+                problems += [FieldProblem(d.fields[n].label, "wajib diisi sebelum langkah ini", n)
+                             for n in clause.empty]
+                continue
             shown = "; ".join(f"{d.fields[n].label}: {format_value(d.fields[n], data.get(n))}"
-                              for n in sorted(names.fields))
-            problems.append(FieldProblem("Syarat", f"{guard_sentence(action.when, d, settings)} — tidak terpenuhi"
+                              for n in sorted(clause.names) if n in d.fields and d.fields[n].type != "list")
+            problems.append(FieldProblem("Syarat", f"{sentence(clause.words)} — tidak terpenuhi"
                                          + (f" (isian kini: {shown})" if shown else "")))
     unique = list(dict.fromkeys(problems))
+    if not unique:
+        unique = [FieldProblem("Syarat", "syarat langkah ini tidak terpenuhi")]
     return ValidationError(unique, headline=f"Syarat untuk '{candidates[0].display}' tidak terpenuhi:")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,14 @@ from engine.domain.definitions.loader import LoadedDefinition, load_definition_t
 from engine.domain.definitions.registry import Registry
 from engine.domain.limits import DEFINITION_TITLE, text_problem
 from engine.domain.policy import Delegated, History, Roster
-from engine.errors import AuditIntegrityError, DefinitionChangedError, FieldProblem, NotFoundError, ValidationError
+from engine.errors import (
+    AuditIntegrityError,
+    DefinitionChangedError,
+    DefinitionError,
+    FieldProblem,
+    NotFoundError,
+    ValidationError,
+)
 from engine.settings import Settings
 
 if TYPE_CHECKING:  # the key (cryptography) loads when a command first signs or verifies
@@ -57,6 +65,13 @@ class Context:
         if self._registry is None:
             self._registry = Registry.configured(self.settings.workflow_dirs)
         return self._registry
+
+    def know_declared_roles(self) -> None:
+        """Load the procedures, which adds the roles they declare (``declared_roles``, a panitia) to the
+        catalogue: before a role is checked or named outside a case. A folder with a broken procedure
+        leaves them unknown rather than stopping the caller."""
+        with suppress(DefinitionError):
+            self.registry.all()
 
     @property
     def signer(self) -> Signer:

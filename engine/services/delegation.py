@@ -101,6 +101,7 @@ class Delegations:
         """The cooperative's delegations in force on or after ``day`` (default today), earliest first;
         with ``include_past`` also those ended or revoked."""
         self.ctx.db.require_schema()
+        self.ctx.know_declared_roles()  # roles a procedure declares (a panitia): known, by their labels
         with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
             today = day or self.ctx.today()
@@ -114,6 +115,7 @@ class Delegations:
         """The roles this person may hand on today, as (role, label): held in their own right, not
         forbidden by the AD/ART (and, for the ketua, the other pengurus seats)."""
         self.ctx.db.require_schema()
+        self.ctx.know_declared_roles()  # roles a procedure declares (a panitia): known, by their labels
         with self.ctx.db.reader() as session:
             coop = self.ctx.coop(session, coop_slug)
             person = self.ctx.person(session, username)
@@ -148,6 +150,7 @@ class Delegations:
         organ, the period is not valid or overlaps another delegation of the same role by the holder.
         """
         self.ctx.db.require_schema()
+        self.ctx.know_declared_roles()  # roles a procedure declares (a panitia): known, by their labels
         text = reason.strip() if reason and reason.strip() else None
         with self.ctx.db.session() as session:
             coop = self.ctx.coop(session, coop_slug)

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from engine.domain.definitions.model import FieldDef
 from engine.domain.roles import role_label
-from engine.domain.values import human_size
+from engine.domain.values import ListTable, human_size
 
 __all__ = [
     "FOLLOWUP_WORKFLOW",
@@ -105,7 +105,13 @@ class FormInput:
     shown: str
     options: list[str]
     required: bool
-    people: list[tuple[str, str]] = field(default_factory=list)  # attendance: (member number / user name, label)
+    #: attendance: who could attend, as (member number / user name, label); a person field or a list field with
+    #: a person column: the cooperative's people to pick from, as (user name, full name).
+    people: list[tuple[str, str]] = field(default_factory=list)
+    #: A list field: its rows, each cell as text to edit (column id -> text).
+    rows: list[dict[str, str]] = field(default_factory=list)
+    #: A list field: the choices of each choice column (column id -> options).
+    column_options: dict[str, list[str]] = field(default_factory=dict)
 
 
 class AttachmentView(NamedTuple):
@@ -141,6 +147,8 @@ class FactView:
     label: str
     value: str
     attachment: AttachmentView | None = None
+    #: A list field: its rows under the column labels.
+    table: ListTable | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,8 @@ class CaseView:
     #: The current step's escalations, oldest first: (what was done, e.g. "dialihkan juga ke Wakil Ketua
     #: Bidang Usaha", when). Empty while the step is not overdue.
     escalations: list[tuple[str, datetime]] = field(default_factory=list)
+    #: Each filled-in list field as a table (column labels, formatted cells), by field id.
+    tables: dict[str, ListTable] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

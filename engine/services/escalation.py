@@ -153,12 +153,12 @@ class Escalations:
             coops = {c.id: c for c in session.scalars(select(Cooperative))}
             calendars: dict[int, WorkCalendar | None] = {}
             rows = session.execute(select(Case.id, Case.coop_id, Case.number, Case.state, Case.step_no,
-                                          Case.state_since, Case.definition_id)
+                                          Case.state_since, Case.definition_id, Case.data)
                                    .where(Case.closed_at.is_(None)).order_by(Case.id)).all()
             records = {r.id: r for r in session.scalars(select(DefinitionRecord).where(
                 DefinitionRecord.id.in_({r.definition_id for r in rows})))} if rows else {}
             candidates: list[tuple[str, _Due]] = []
-            for case_id, coop_id, number, state_id, step_no, since, definition_id in rows:
+            for case_id, coop_id, number, state_id, step_no, since, definition_id, data in rows:
                 d = self.ctx.pinned(records[definition_id]).definition
                 state = d.states.get(state_id)
                 if state is None or state.deadline is None or state.final:
@@ -169,7 +169,9 @@ class Escalations:
                 if calendar is None:
                     continue
                 report.checked += 1
-                due = state.deadline.due(as_utc(since), self.ctx.tz, calendar)
+                due = state.deadline.due(as_utc(since), self.ctx.tz, calendar, data)
+                if due is None:  # counted from a date the case does not hold yet
+                    continue
                 levels = [(i, level) for i, level in enumerate(state.escalation_levels)
                           if level.after.after(due, self.ctx.tz, calendar) <= now]
                 if levels:
@@ -239,6 +241,7 @@ class Escalations:
         state = d.states[case.state]
         status = state.status_label or state.title
         when = f"{as_utc(due).astimezone(self.ctx.tz):%d-%m-%Y %H.%M}"
+        span = state.deadline.words(d) if state.deadline is not None else "tanpa tenggat"
         dedupe = f"eskalasi:{case.id}:{case.step_no}:{level_no}"
         common: dict[str, Any] = {"dedupe": dedupe, "now": now, "coop_id": coop.id, "case_id": case.id,
                                   "link": case_link(coop, case), "email": self.ctx.settings.smtp_configured}
@@ -252,7 +255,7 @@ class Escalations:
             return enqueue(session, person_ids=ids, kind="tenggat",
                            subject=f"Melewati tenggat: {case.number} \u2014 {status}",
                            body=(f"Kasus {case.number} ({d.title}) menunggu tindakan Anda pada langkah "
-                                 f"\u201c{state.title}\u201d sejak tenggat {when} ({state.deadline})."), **common)
+                                 f"\u201c{state.title}\u201d sejak tenggat {when} ({span})."), **common)
         role = level.to or ""
         ids = [p for p in roster.people() if role in roster.roles_on(p, day)]
         if level.do == "alihkan":

@@ -25,6 +25,7 @@ from engine.adapters.store.db import as_utc
 from engine.adapters.store.models import Case, Cooperative, Member
 from engine.audit.keys import Signer
 from engine.audit.log import append_entry
+from engine.domain.definitions.model import AddMember, EndMember
 from engine.domain.limits import MEMBER_ADDRESS, MEMBER_NAME, checked_text
 from engine.domain.roles import role_label
 from engine.errors import FieldProblem, PermissionDeniedError, ValidationError
@@ -41,7 +42,9 @@ __all__ = [
     "RESIGNATION",
     "MemberIn",
     "MemberRegister",
+    "admit_member",
     "apply_effects",
+    "end_member",
     "example_workbook",
     "import_members",
     "mask_nik",
@@ -89,47 +92,67 @@ def _date(value: Any, fallback: date) -> date:
         return fallback
 
 
-def _admit(session: Session, coop: Cooperative, case: Case, day: date, now: datetime) -> None:
+#: How the shipped admission and resignation procedures name the register's columns in their fields.
+SHIPPED_ADMISSION = AddMember(number="nomor_anggota", name="nama", nik="nik", address="alamat", joined="tanggal_bayar",
+                              simpanan_pokok="simpanan_pokok_dibayar")
+SHIPPED_RESIGNATION = EndMember(number="nomor_anggota", nik="nik")
+
+
+def _admit(session: Session, coop: Cooperative, case: Case, day: date, now: datetime,
+           spec: AddMember = SHIPPED_ADMISSION) -> None:
     data = case.data
-    nik, name = str(data.get("nik") or ""), str(data.get("nama") or "")
-    number = str(data.get("nomor_anggota") or "").strip()
+    nik, name = str(data.get(spec.nik) or ""), str(data.get(spec.name) or "")
+    number = str(data.get(spec.number) or "").strip()
     if not number:
         count = session.scalar(select(func.count(Member.id)).where(Member.coop_id == coop.id)) or 0
         number = f"{int(count) + 1:04d}"
     existing = session.scalar(select(Member).where(Member.coop_id == coop.id, Member.nik == nik))
     if existing is not None and existing.left_on is None:
         raise ValidationError([FieldProblem("NIK", f"sudah terdaftar sebagai anggota nomor {existing.number} "
-                                                   f"({existing.full_name})", "nik")],
+                                                   f"({existing.full_name})", spec.nik)],
                               headline="Pemohon sudah menjadi anggota; Buku Daftar Anggota tidak diubah.")
     taken = session.scalar(select(Member).where(Member.coop_id == coop.id, Member.number == number))
     if taken is not None and taken is not existing:
         raise ValidationError([FieldProblem("Nomor anggota", f"nomor {number} sudah dipakai {taken.full_name}",
-                                            "nomor_anggota")], headline="Nomor anggota sudah dipakai.")
-    joined = _date(data.get("tanggal_bayar"), day)
-    paid = data.get("simpanan_pokok_dibayar")
+                                            spec.number)], headline="Nomor anggota sudah dipakai.")
+    joined = _date(data.get(spec.joined), day) if spec.joined else day
+    paid = data.get(spec.simpanan_pokok) if spec.simpanan_pokok else None
+    address = data.get(spec.address) if spec.address else None
     if existing is not None:  # a former member joins again: the same line of the register, reopened
         existing.number, existing.full_name, existing.joined_on, existing.left_on = number, name, joined, None
         existing.status, existing.case_id, existing.left_case_id = "aktif", case.id, None
         existing.simpanan_pokok = paid if isinstance(paid, int) else 0
-        existing.address, existing.updated_at = data.get("alamat"), now
+        existing.address, existing.updated_at = address, now
         return
-    session.add(Member(coop_id=coop.id, number=number, full_name=name, nik=nik, address=data.get("alamat"),
+    session.add(Member(coop_id=coop.id, number=number, full_name=name, nik=nik, address=address,
                        joined_on=joined, left_on=None, status="aktif",
                        simpanan_pokok=paid if isinstance(paid, int) else 0, case_id=case.id, left_case_id=None,
                        source="kasus", created_at=now, updated_at=now))
 
 
-def _resign(session: Session, coop: Cooperative, case: Case, day: date, now: datetime) -> None:
-    number = str(case.data.get("nomor_anggota") or "").strip()
+def _resign(session: Session, coop: Cooperative, case: Case, day: date, now: datetime,
+            spec: EndMember = SHIPPED_RESIGNATION) -> None:
+    number = str(case.data.get(spec.number) or "").strip()
     member = session.scalar(select(Member).where(Member.coop_id == coop.id, Member.number == number))
     if member is None or member.left_on is not None:
         raise ValidationError([FieldProblem("Nomor anggota", f"{number} bukan anggota aktif di Buku Daftar Anggota",
-                                            "nomor_anggota")], headline="Anggota tidak ditemukan di Buku Daftar "
+                                            spec.number)], headline="Anggota tidak ditemukan di Buku Daftar "
                                                                         "Anggota; tidak ada yang diubah.")
-    if case.data.get("nik") and case.data.get("nik") != member.nik:
-        raise ValidationError([FieldProblem("NIK anggota", f"tidak cocok dengan anggota nomor {number}", "nik")],
+    if spec.nik and case.data.get(spec.nik) and case.data.get(spec.nik) != member.nik:
+        raise ValidationError([FieldProblem("NIK anggota", f"tidak cocok dengan anggota nomor {number}", spec.nik)],
                               headline="NIK tidak cocok dengan Buku Daftar Anggota; tidak ada yang diubah.")
-    member.left_on, member.status, member.left_case_id, member.updated_at = day, "berhenti", case.id, now
+    left = _date(case.data.get(spec.on), day) if spec.on else day
+    member.left_on, member.status, member.left_case_id, member.updated_at = left, "berhenti", case.id, now
+
+
+def admit_member(session: Session, coop: Cooperative, case: Case, spec: AddMember, day: date, now: datetime) -> None:
+    """The ``add_member`` effect: the case's person into the register (``spec`` names the fields)."""
+    _admit(session, coop, case, day, now, spec)
+
+
+def end_member(session: Session, coop: Cooperative, case: Case, spec: EndMember, day: date, now: datetime) -> None:
+    """The ``end_member`` effect: the member's line ends (``spec`` names the fields)."""
+    _resign(session, coop, case, day, now, spec)
 
 
 def apply_effects(session: Session, coop: Cooperative, workflow_id: str, case: Case, day: date,

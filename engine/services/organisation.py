@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -29,6 +30,9 @@ from engine.domain.limits import (
 from engine.domain.roles import ROLES
 from engine.errors import DefinitionError, Problem
 from engine.services.members import MemberIn
+
+if TYPE_CHECKING:
+    from engine.domain.definitions.model import Definition
 
 __all__ = ["ImportSummary", "OrgFile", "apply_org", "load_org"]
 
@@ -125,8 +129,12 @@ class ImportSummary(BaseModel):
     members_updated: int = 0
 
 
-def load_org(path: Path) -> OrgFile:
-    """Parse and validate an organisation file; problems as ``file:line:col``."""
+def load_org(path: Path, definitions: Iterable[Definition] = ()) -> OrgFile:
+    """Parse and validate an organisation file; problems as ``file:line:col``.
+
+    ``definitions``: the procedures in use; a setting one of them declares must have the type of its
+    default (see :func:`_declared_setting_problems`), so a quoted quorum is refused here, not by every case.
+    """
     name = str(path)
     text = read_yaml_text(path)
     data = safe_load(text, name)  # tags, depth, alias expansion, numbers checked before anything is built
@@ -149,6 +157,7 @@ def load_org(path: Path) -> OrgFile:
                 problems.append(org.problem("akhir masa jabatan sebelum awalnya",
                                             "cooperatives", ci, "roles", ti, "end"))
         problems += _seat_problems(org, ci, coop)
+    problems += _declared_setting_problems(org, definitions)
     if problems:
         raise DefinitionError(problems)
     return org
@@ -186,6 +195,46 @@ def _duplicates(org: OrgFile) -> list[Problem]:
             terms.setdefault(key, ti)
     return out
 
+
+
+_TYPE_WORDS = {bool: "true atau false", int: "bilangan bulat tanpa tanda kutip", str: "teks",
+               list: "daftar teks"}
+
+
+def _declared_setting_problems(org: OrgFile, definitions: Iterable[Definition]) -> list[Problem]:
+    """Settings the procedures declare, as the cooperatives give them: the type of the default (``"2"``
+    where a number belongs is refused, never read as 2 nor left to fail every case), a quorum count of
+    at least 1 and an attendance percentage of 1 to 100 (the same rules ``workflows check`` applies to
+    the defaults)."""
+    declared: dict[str, tuple[Any, str]] = {}
+    counts: set[str] = set()
+    percents: set[str] = set()
+    for d in definitions:
+        for name, spec in d.settings_used.items():
+            declared.setdefault(name, (spec.default, d.id))
+        for action in d.actions:
+            if action.quorum is not None and isinstance(action.quorum.count, str):
+                counts.add(action.quorum.count)
+            if action.attendance is not None and isinstance(action.attendance.percent, str):
+                percents.add(action.attendance.percent)
+    out: list[Problem] = []
+    for ci, coop in enumerate(org.cooperatives):
+        for name, value in (coop.settings or {}).items():
+            if name not in declared:
+                continue
+            default, workflow_id = declared[name]
+            expected = type(default)
+            where = ("cooperatives", ci, "settings", name)
+            if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, expected):
+                out.append(org.problem(
+                    f"setting {name}: harus {_TYPE_WORDS.get(expected, expected.__name__)}, seperti nilai bawaannya "
+                    f"di prosedur '{workflow_id}' ({default!r}); tertulis {value!r}", *where))
+            elif name in counts and isinstance(value, int) and value < 1:
+                out.append(org.problem(f"setting {name}: kuorum minimal 1; tertulis {value}", *where))
+            elif name in percents and isinstance(value, int) and not 1 <= value <= 100:
+                out.append(org.problem(f"setting {name}: persentase kuorum kehadiran harus 1 sampai 100; "
+                                       f"tertulis {value}", *where))
+    return out
 
 
 def _seat_problems(org: OrgFile, index: int, coop: CooperativeIn) -> list[Problem]:

@@ -15,8 +15,8 @@ from engine.services.context import Context
 
 __all__ = ["ProcedureStep", "ProcedureView", "Procedures"]
 
-#: "(setting kuorum_pengawas)": the printed SOP points at its table of AD/ART values; the page has none.
-_SETTING_NAME = re.compile(r" \(setting [a-z_][a-z0-9_]*\)")
+#: "(menurut AD/ART)": the printed SOP points at its table of AD/ART values; the page says so once, above.
+_SETTING_NAME = re.compile(r" \((?:setting [a-z_][a-z0-9_]*|menurut AD/ART)\)")
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,14 @@ from engine.adapters.store.models import (
 from engine.audit.entry import MIGRATION_KIND
 from engine.domain.attendance import attendance_fields, listed_usernames, meeting_day, present_people
 from engine.domain.calendar import WorkCalendar
-from engine.domain.definitions.model import Action, Deadline, Definition
+from engine.domain.definitions.model import Action, Deadline, Definition, FieldDef
 from engine.domain.definitions.phrase import guard_sentence
+from engine.domain.guard_context import Facts, guard_context, person_usernames
 from engine.domain.machine import machine_for
 from engine.domain.policy import History, Roster, eligible_voters, quorum_needed, seat_votes, who_may
 from engine.domain.roles import role_label
-from engine.domain.values import format_rupiah, format_value, resolved_settings
+from engine.domain.rules import unmet_clauses
+from engine.domain.values import editable_rows, format_rupiah, format_value, list_table, resolved_settings
 from engine.errors import GuardError, NotFoundError, PermissionDeniedError
 from engine.services.calendars import calendar_for
 from engine.services.context import Context, delegations_of, histories, rosters, step_votes
@@ -76,6 +78,7 @@ class _Facts:
     votes: Mapping[int, Sequence[Vote]]
     listed: Mapping[str, int]  # user name -> person id of everyone on a daftar hadir that decides who votes
     handed: Mapping[int, list[str]] = field(default_factory=dict)  # case id -> roles its step was handed to
+    people: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # user name -> (id, name): person fields
 
 
 class _EventFacts(NamedTuple):
@@ -191,6 +194,27 @@ def _decision_rosters(session: Session, coop_ids: AbstractSet[int]) -> dict[int,
     return {i: _RosterOnce(rows, handed[i]) for i, rows in terms.items()}
 
 
+def _picks_people(spec: FieldDef) -> bool:
+    """A person field, or a list field with a person column: its form offers the cooperative's people."""
+    return spec.type == "person" or (spec.type == "list" and any(c.type == "person"
+                                                                 for c in (spec.columns or {}).values()))
+
+
+def _column_options(spec: FieldDef, settings: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A list field's choice columns: column id -> its options (from the file or the AD/ART settings)."""
+    return {c: [str(o) for o in (col.options or settings.get(col.options_setting or "") or [])]
+            for c, col in (spec.columns or {}).items() if col.type == "choice"}
+
+
+def coop_people(session: Session, roster: Roster) -> list[tuple[str, str]]:
+    """Everyone who holds or held a term of office in the cooperative, as (user name, full name), by name."""
+    ids = {t.person_id for t in roster.terms}
+    if not ids:
+        return []
+    rows = session.execute(select(Person.username, Person.full_name).where(_among(session, Person.id, ids)))
+    return sorted(((u, n) for u, n in rows), key=lambda p: (p[1].lower(), p[0]))
+
+
 def _may_wait_on(d: Definition, state: str, created_by: int, person_id: int, held: AbstractSet[str]) -> bool:
     """False when ``who_may`` refuses this person every action of this step whatever else is true:
     a draft someone else started, or no action (in any variant) needs a role they hold."""
@@ -240,7 +264,12 @@ class CaseViews:
                                                                 c.data)})
         terms = {i: known_rosters[i] for i in coop_ids} if known_rosters is not None else rosters(session, coop_ids)
         handed = handed_roles(session, [(c.id, c.step_no) for c in cases])  # overdue steps handed on (alihkan)
-        return _Facts(coops, records, terms, events, names, votes, listed, handed)
+        named = {u for c in cases for u in person_usernames(self.ctx.pinned(records[c.definition_id]).definition,
+                                                            c.data)}
+        people = {u: (i, n) for u, i, n in session.execute(
+            select(Person.username, Person.id, Person.full_name).where(Person.username.in_(sorted(named))))} \
+            if named else {}
+        return _Facts(coops, records, terms, events, names, votes, listed, handed, people)
 
     def warm_up(self) -> int:
         """Parse every procedure version the database holds and build its machine, once per process
@@ -256,7 +285,7 @@ class CaseViews:
         """The list line of a case (``requester``: the starter's full name, when the page has it)."""
         state = d.states[case.state]
         since = as_utc(case.state_since)
-        due = state.deadline.due(since, self.ctx.tz, calendar_for(self.ctx.settings, coop.settings)) \
+        due = state.deadline.due(since, self.ctx.tz, calendar_for(self.ctx.settings, coop.settings), case.data) \
             if state.deadline is not None and not state.final else None
         amount = next((format_rupiah(v) for n, f in d.fields.items() if f.type == "money"
                        and isinstance(v := case.data.get(n), int) and not isinstance(v, bool)), None)
@@ -311,6 +340,10 @@ class CaseViews:
             day = meeting_day(d, name, case.data, today) or today  # no date yet: who could attend today
             eligible = eligible_on(session, case.coop_id, facts.rosters[case.coop_id], spec.of, day)
             out[name] = [(a.key, a.label) for a in eligible.people]
+        picking = [n for n in settable if _picks_people(d.fields[n])]
+        if picking:  # a person field or person column: the cooperative's people to pick from
+            people = coop_people(session, facts.rosters[case.coop_id])
+            out.update({n: people for n in picking})
         return out
 
     def _view(self, case: Case, facts: _Facts, person_id: int | None, day: date,
@@ -331,7 +364,8 @@ class CaseViews:
                         guidance=state.guidance, checklist=[(i.id, i.label) for i in state.checklist],
                         mutu_baku=state.mutu_baku.model_dump() if state.mutu_baku else None, fields=[],
                         step_no=case.step_no)
-        context = {**{n: case.data.get(n) for n in d.fields}, "settings": settings}
+        context = guard_context(d, case.data, settings,
+                                Facts(roster=facts.rosters[case.coop_id], people=facts.people, today=day))
         voted = seat_votes(votes, history)
         machine = machine_for(loaded)
         seen: set[str] = set()
@@ -349,7 +383,7 @@ class CaseViews:
             if step is not None:
                 step.append((action, guard_ok, present))
             view.options.append(self._option(d, case, action, guard_ok, person_id, day, facts.rosters[case.coop_id],
-                                             history, voted, votes, settings, present))
+                                             history, voted, votes, settings, present, context))
         if options_only:
             return view
         view.fields = [(name, f.label, format_value(f, case.data.get(name))) for name, f in d.fields.items()]
@@ -369,7 +403,8 @@ class CaseViews:
     @staticmethod
     def _option(d: Definition, case: Case, action: Action, guard_ok: bool, person_id: int | None, day: date,
                 roster: Roster, history: History, voted: Mapping[int, str], votes_here: Sequence[Vote],
-                settings: Mapping[str, Any], present: AbstractSet[int] | None = None) -> ActionOption:
+                settings: Mapping[str, Any], present: AbstractSet[int] | None = None,
+                context: Mapping[str, Any] | None = None) -> ActionOption:
         needed = quorum_needed(action, settings)
         votes = sum(1 for v in votes_here if v.action == action.id)
         allowed, reason, role, rule = False, None, None, None
@@ -379,7 +414,7 @@ class CaseViews:
             eligibility = who_may(d, case, action, person_id, day, roster, history, voted, present)
             allowed, reason, role, rule = eligibility.allowed, eligibility.reason, eligibility.role, eligibility.rule
         if allowed and not guard_ok:
-            reason = f"Belum terpenuhi: {guard_sentence(action.when or '', d, settings)}."
+            reason = f"Belum terpenuhi: {unmet_sentence(d, action.when or '', context, settings, case.data)}."
             allowed, rule = False, "syarat"
         if allowed and action.quorum is not None:
             possible = eligible_voters(d, case, action, day, roster, history, present)  # voters included
@@ -392,7 +427,7 @@ class CaseViews:
         if action.quorum is not None:
             label += f" — {votes}/{needed} suara"
         return ActionOption(action.id, label, action.kind, action.to, allowed, reason, role, votes, needed,
-                            list(action.requires), d.required_checks(action), action.requires_comment,
+                            list(action.requires), d.required_checks(action, case.state), action.requires_comment,
                             d.settable_fields(action), None if allowed else rule)
 
     @staticmethod
@@ -414,7 +449,8 @@ class CaseViews:
             else:
                 shown = "" if value is None else str(value)
             out.append(FormInput(name, spec, value, shown, [str(c) for c in choices], name in required,
-                                 list(attendees.get(name, []))))
+                                 list(attendees.get(name, [])), editable_rows(spec, value),
+                                 _column_options(spec, settings)))
         return out
 
     def _page_extras(self, session: Session, case: Case, facts: _Facts, view: CaseView) -> None:
@@ -423,6 +459,9 @@ class CaseViews:
             .where(Attachment.case_id == case.id).order_by(Attachment.uploaded_at, Attachment.id))]
         d = self.ctx.pinned(facts.records[case.definition_id]).definition
         by_sha = {f.sha256: f for f in view.files}
+        named = person_usernames(d, case.data)  # person fields and columns show the person's name
+        names: dict[str, str] = dict(session.execute(
+            select(Person.username, Person.full_name).where(Person.username.in_(named))).all()) if named else {}
         for name, spec in d.fields.items():
             value = case.data.get(name)
             if value is None or value == "" or value == []:
@@ -432,6 +471,15 @@ class CaseViews:
                 if attached is not None:
                     view.facts.append(FactView(name, spec.label, attached.filename, attached))
                     continue
+            if spec.type == "list":
+                view.tables[name] = list_table(spec, value, names)
+                view.facts.append(FactView(name, spec.label, format_value(spec, value), table=view.tables[name]))
+                continue
+            if spec.type == "person" and isinstance(value, str) and value in names:
+                view.facts.append(FactView(name, spec.label, f"{names[value]} ({value})"))
+                view.fields = [(n, label, f"{names[value]} ({value})" if n == name else shown)
+                               for n, label, shown in view.fields]
+                continue
             view.facts.append(FactView(name, spec.label, format_value(spec, value)))
             if name == "pos_rapb" and isinstance(value, str) and "jumlah" in d.fields:
                 remaining = self._budget_left(session, facts.coops[case.coop_id], case, value,
@@ -667,6 +715,13 @@ class CaseViews:
         before that span are all overdue, after it none is, and only the cases in between (a few days'
         worth) are read and judged one by one.
         """
+        coop_id, definition_id, state_id = group
+        where = (Case.coop_id == coop_id, Case.definition_id == definition_id, Case.state == state_id,
+                 Case.closed_at.is_(None))
+        if deadline.relative_to is not None:  # due by a date in each case's data: judged case by case
+            return sum(1 for since, data in session.execute(select(Case.state_since, Case.data).where(*where))
+                       if (due := deadline.due(as_utc(since), self.ctx.tz, calendar, data)) is not None
+                       and now > due)
         amount = deadline.amount
         if deadline.unit == "jam":
             soonest = latest_due = timedelta(hours=amount)
@@ -684,13 +739,11 @@ class CaseViews:
             return count
         if oldest >= never:
             return 0
-        coop_id, definition_id, state_id = group
-        where = (Case.coop_id == coop_id, Case.definition_id == definition_id, Case.state == state_id,
-                 Case.closed_at.is_(None))
         total = session.scalar(select(func.count()).where(*where, Case.state_since < surely)) or 0
         for since in session.scalars(select(Case.state_since).where(*where, Case.state_since >= surely,
                                                                     Case.state_since < never)):
-            if now > deadline.due(as_utc(since), self.ctx.tz, calendar):
+            due = deadline.due(as_utc(since), self.ctx.tz, calendar)
+            if due is not None and now > due:
                 total += 1
         return total
 
@@ -754,6 +807,10 @@ class CaseViews:
                 if name in names and spec.of is not None:
                     eligible = eligible_on(session, coop.id, roster, spec.of, day)
                     attendees[name] = [(a.key, a.label) for a in eligible.people]
+            picking = [n for n in names if _picks_people(d.fields[n])]
+            if picking:  # a person field or person column: the cooperative's people to pick from
+                people = coop_people(session, roster)
+                attendees.update({n: people for n in picking})
         submits = [a for a in mine if a.kind == "submit"]
         variants = [a for a in submits if a.id == submits[0].id] if submits else []
         required = set.intersection(*(set(a.requires) for a in variants)) if variants else set()
@@ -762,7 +819,7 @@ class CaseViews:
             spec = d.fields[name]
             choices = spec.options or (settings.get(spec.options_setting or "") or [])
             inputs.append(FormInput(name, spec, None, "", [str(c) for c in choices], name in required,
-                                    list(attendees.get(name, []))))
+                                    list(attendees.get(name, [])), [], _column_options(spec, settings)))
         check_labels = {i.id: i.label for i in d.states[d.initial_state].checklist}
         checks = list(dict.fromkeys(c for a in variants for c in d.required_checks(a)))
         submit_labels = list(dict.fromkeys(a.display for a in variants))
@@ -770,3 +827,17 @@ class CaseViews:
                          [(c, check_labels.get(c, c)) for c in checks], variants[0].id if variants else None,
                          submit_labels[0] if len(submit_labels) == 1 else ("Ajukan" if variants else None),
                          any(a.requires_comment for a in variants))
+
+
+def unmet_sentence(d: Definition, expression: str, context: Mapping[str, Any] | None, settings: Mapping[str, Any],
+                   data: Mapping[str, Any]) -> str:
+    """What keeps a guard from holding, in words: its clauses that do not hold (the whole guard when the
+    clauses cannot be told apart)."""
+    if context is not None:
+        try:
+            unmet = unmet_clauses(d, expression, context, settings, data)
+        except GuardError:
+            unmet = []
+        if unmet:
+            return "; ".join(c.words for c in unmet)
+    return guard_sentence(expression, d, settings)

@@ -7,6 +7,7 @@ expired session answers 401.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -51,11 +52,23 @@ class LoginOut(BaseModel):
     csrf: str
 
 
+#: A row of a list field as a client sends it: column -> text, number or nothing.
+Row = dict[str, str | int | None]
+#: A field's value: typed text as on the form, or the rows of a list field.
+Value = str | list[Row]
+
+
+def _typed(values: dict[str, Value]) -> dict[str, str]:
+    """Values as the services read them: a list's rows as the JSON text a form or ``--set`` gives."""
+    return {name: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for name, value in values.items()}
+
+
 class StartIn(BaseModel):
     """Start a case of a procedure."""
 
     workflow: str = Field(max_length=64)
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, Value] = Field(default_factory=dict)
     comment: str | None = Field(default=None, max_length=4000)
 
 
@@ -63,7 +76,7 @@ class ActIn(BaseModel):
     """Take an action on a case."""
 
     action: str = Field(max_length=64)
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, Value] = Field(default_factory=dict)
     checks: list[str] = Field(default_factory=list, max_length=100)
     comment: str | None = Field(default=None, max_length=4000)
     expected_step: int | None = Field(default=None, description="Step number the client saw; stale = 409.")
@@ -124,7 +137,7 @@ def api_start(request: Request, slug: str, body: StartIn, idempotency_key: Idemp
     user = current_user(request)
     require_member(user, slug)
     _csrf(request)
-    view = services_of(request).start_case(body.workflow, slug, user.username, values=body.values,
+    view = services_of(request).start_case(body.workflow, slug, user.username, values=_typed(body.values),
                                            comment=body.comment, request_id=idempotency_key)
     return dict(_jsonable(view))
 
@@ -142,7 +155,8 @@ def api_act(request: Request, slug: str, prefix: str, year: str, seq: str, body:
             idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     _csrf(request)
     result = services_of(request).act(f"{prefix}/{year}/{seq}", body.action, signed_in_username(request),
-                                      values=body.values, checks=body.checks, comment=body.comment, coop_slug=slug,
+                                      values=_typed(body.values), checks=body.checks, comment=body.comment,
+                                      coop_slug=slug,
                                       expected_step=body.expected_step, member_only=True,
                                       session_token=session_token(request), request_id=idempotency_key)
     return dict(_jsonable(result))

@@ -12,6 +12,7 @@ import io
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from urllib.parse import quote
@@ -32,8 +33,9 @@ from engine.errors import (
     ValidationError,
 )
 from engine.services import CaseView, Services, User
-from engine.services.dto import StartChoice, StartForm
+from engine.services.dto import FormInput, StartChoice, StartForm
 from engine.web.i18n import LANGUAGES
+from engine.web.list_form import FORM_CELLS, MAX_FORM_ROWS, Grid, form_values, grid_of
 from engine.web.rendering import AUDITORS, audit_pages, case_url, home_url, page, read_form
 from engine.web.security import (
     current_user,
@@ -177,14 +179,15 @@ def start_page(request: Request, slug: str, prosedur: str = "", sebagai: str = "
 
 def _render_start(request: Request, user: User, slug: str, form: StartForm, errors: list[FieldProblem],
                   typed: dict[str, str], headline: str | None, status: int = 200, comment: str = "",
-                  ticked: set[str] | None = None, acting: str | None = None) -> Response:
+                  ticked: set[str] | None = None, acting: str | None = None, grids: dict[str, Grid] | None = None,
+                  more: str = "") -> Response:
     names = {i.name for i in form.inputs}
     field_errors = {p.name: p.message for p in errors if p.name in names}
     general = [str(p) for p in errors if p.name not in names]
     return page(request, "start.html", user, status=status, form=form, slug=slug, inputs=form.inputs,
                 field_errors=field_errors, general=general, typed=typed, headline=headline, checks=form.checks,
                 ticked=ticked or set(), comment=comment, request_id=_new_request_id, acting=acting,
-                latihan=start_panel(request, user, slug, form, acting))
+                latihan=start_panel(request, user, slug, form, acting), tables=_tables(form.inputs, grids, more))
 
 
 @router.post("/k/{slug}/mulai")
@@ -202,13 +205,12 @@ async def start_case(request: Request, slug: str) -> Response:
     submitting = str(form.get("tombol", "draf")) == "ajukan"
     acting = await run_in_threadpool(acting_as, request, user, slug, str(form.get("sebagai", "")))
     start = await run_in_threadpool(services.start_form, workflow, slug, acting or user.username)
-    typed: dict[str, str] = {}
-    for k, v in form.multi_items():  # a ticked list (daftar hadir) sends one value per person: comma separated
-        if str(k).startswith("f.") and isinstance(v, str):
-            name = str(k)[2:]
-            typed[name] = f"{typed[name]},{v[:5000]}" if typed.get(name) else v[:5000]
+    typed, grids = form_values(form)  # a ticked list: comma separated; a list field's table: its rows as JSON
     ticked = {str(k)[2:] for k in form if str(k).startswith("c.")}
     comment = str(form.get("comment", ""))[:4000]
+    if more := str(form.get("tambah", ""))[:64]:  # "Tambah baris": the form again with more rows, nothing saved
+        return _render_start(request, user, slug, start, errors=[], typed=typed, headline=None, comment=comment,
+                             ticked=ticked, acting=acting, grids=grids, more=more)
     labels = {i.name: i.spec.label for i in start.inputs}
     try:
         uploads = {str(k)[2:]: await _read_upload(v, labels.get(str(k)[2:], str(k)[2:]), str(k)[2:],
@@ -226,7 +228,7 @@ async def start_case(request: Request, slug: str) -> Response:
                 request_id=_request_id(form))
     except ValidationError as exc:
         return _render_start(request, user, slug, start, errors=exc.problems, typed=typed, headline=exc.headline,
-                             status=exc.http_status, comment=comment, ticked=ticked, acting=acting)
+                             status=exc.http_status, comment=comment, ticked=ticked, acting=acting, grids=grids)
     if not submitting or start.submit is None:
         request.session["flash"] = f"Draf {number} tersimpan. Lengkapi bila perlu, lalu ajukan bila sudah siap."
         return RedirectResponse(case_url(slug, number), status_code=303)
@@ -293,9 +295,17 @@ def _needs_confirmation(services: Services, prefix: str, action: str) -> bool:
     return False
 
 
+def _tables(inputs: Sequence[FormInput], grids: dict[str, Grid] | None, more: str) -> dict[str, Grid]:
+    """Each list field's table of inputs: the rows as typed (else as stored) and empty rows to fill."""
+    return {i.name: grid_of((grids or {}).get(i.name, i.rows), more=i.name == more,
+                            most=min(i.spec.max_rows or MAX_FORM_ROWS, FORM_CELLS // max(len(i.spec.columns or {}), 1)))
+            for i in inputs if i.spec.type == "list"}
+
+
 def _render_case(request: Request, user: User, slug: str, view: CaseView, errors: list[FieldProblem],
                  typed: dict[str, str], headline: str | None, status: int = 200, comment: str = "",
-                 ticked: set[str] | None = None, confirm: str = "", acting: str | None = None) -> Response:
+                 ticked: set[str] | None = None, confirm: str = "", acting: str | None = None,
+                 grids: dict[str, Grid] | None = None, more: str = "") -> Response:
     names = {i.name for i in view.inputs} | ({"comment"} if confirm else set())
     field_errors = {p.name: p.message for p in errors if p.name in names}
     general = [str(p) for p in errors if p.name not in names]
@@ -307,19 +317,21 @@ def _render_case(request: Request, user: User, slug: str, view: CaseView, errors
                 headline=headline, checks=[(c, labels.get(c, c)) for c in checks], ticked=ticked or set(),
                 comment=comment, files=view.files, message=None, url=case_url(slug, view.summary.number),
                 quote=quote, confirm=asked, auditor=user.holds(slug, *AUDITORS), request_id=_new_request_id,
-                acting=acting, latihan=case_panel(request, user, slug, view, acting))
+                acting=acting, latihan=case_panel(request, user, slug, view, acting),
+                tables=_tables(view.inputs, grids, more))
 
 
 def _refused(request: Request, slug: str, number: str, errors: list[FieldProblem], typed: dict[str, str],
              headline: str | None, status: int, comment: str = "", ticked: set[str] | None = None,
-             confirm: str = "", acting: str | None = None) -> Response:
+             confirm: str = "", acting: str | None = None, grids: dict[str, Grid] | None = None,
+             more: str = "") -> Response:
     """The step page again, saying why the decision was refused (it reads the case: run in the thread pool).
 
     ``acting``: the practice colleague (training mode) the decision was taken as, already checked."""
     user = current_user(request)
     return _render_case(request, user, slug, _case_view(request, user, slug, number, acting), errors=errors,
                         typed=typed, headline=headline, status=status, comment=comment, ticked=ticked,
-                        confirm=confirm, acting=acting)
+                        confirm=confirm, acting=acting, grids=grids, more=more)
 
 
 async def _read_upload(upload: UploadFile, label: str, name: str, limit_mb: float) -> tuple[str, bytes]:
@@ -338,11 +350,7 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     form = await read_form(request)
     services = services_of(request)
     action = str(form.get("action", ""))[:64]
-    typed: dict[str, str] = {}
-    for k, v in form.multi_items():  # a ticked list (daftar hadir) sends one value per person: comma separated
-        if str(k).startswith("f.") and isinstance(v, str):
-            name = str(k)[2:]
-            typed[name] = f"{typed[name]},{v[:5000]}" if typed.get(name) else v[:5000]
+    typed, grids = form_values(form)  # a ticked list: comma separated; a list field's table: its rows as JSON
     ticked = {str(k)[2:] for k in form if str(k).startswith("c.")}
     comment = str(form.get("comment", ""))[:4000]
     step = form.get("step")
@@ -350,6 +358,10 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     sebagai = str(form.get("sebagai", ""))[:64]
     # Training mode: acting as a practice colleague, only in the owner's sandbox (checked in the database).
     acting = await run_in_threadpool(services.training.colleague, username, slug, sebagai) if sebagai else None
+    if more := str(form.get("tambah", ""))[:64]:  # "Tambah baris": the form again with more rows, nothing decided
+        return await run_in_threadpool(_refused, request, slug, number, errors=[], typed=typed, headline=None,
+                                       status=200, comment=comment, ticked=ticked, acting=acting, grids=grids,
+                                       more=more)
     if _needs_confirmation(services, prefix, action):
         confirmed = str(form.get("konfirmasi", "")) == "1"
         if not confirmed or not comment.strip():
@@ -378,7 +390,7 @@ async def act(request: Request, slug: str, prefix: str, year: str, seq: str) -> 
     except ValidationError as exc:
         return await run_in_threadpool(_refused, request, slug, number, errors=exc.problems, typed=typed,
                                        headline=exc.headline, status=exc.http_status, comment=comment,
-                                       ticked=ticked, acting=acting)
+                                       ticked=ticked, acting=acting, grids=grids)
     except TatakelolaError as exc:
         return await run_in_threadpool(_refused, request, slug, number, errors=[], typed={}, headline=exc.message,
                                        status=exc.http_status, acting=acting)

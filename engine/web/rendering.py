@@ -68,7 +68,7 @@ def case_url(slug: str, number: str) -> str:
 
 async def read_form(request: Request) -> FormData:
     """The submitted form, after its CSRF token was checked."""
-    form = await request.form(max_files=20, max_fields=300)
+    form = await request.form(max_files=20, max_fields=2000)  # a list field's table: one field per cell
     check_csrf(request, form.get("csrf"))
     return form
 

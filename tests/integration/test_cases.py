@@ -374,9 +374,12 @@ def test_a_mistyped_setting_is_refused_not_guessed(services: Services, files, tm
     org = tmp_path / "org.yaml"
     org.write_text("cooperatives:\n  - slug: kkmp-sentanan\n    name: Koperasi Kelurahan Merah Putih Sentanan\n"
                    "    settings: {batas_manajer: '500000'}\n", encoding="utf-8")
-    services.import_org(org)
-    with pytest.raises(ValidationError, match="setting batas_manajer: harus bertipe int"):
-        start_kas(services, 100_000, files("n.pdf"))
+    from engine.errors import DefinitionError
+
+    with pytest.raises(DefinitionError) as info:  # refused at import, naming the line
+        services.import_org(org)
+    [problem] = info.value.problems
+    assert problem.line == 4 and "batas_manajer: harus bilangan bulat" in problem.message
 
 
 def test_two_people_cannot_hold_a_single_seat_at_once(tmp_path: Path) -> None:

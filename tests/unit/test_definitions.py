@@ -190,7 +190,10 @@ def test_a_guard_over_an_empty_field_is_an_error_not_a_crash() -> None:
 
 
 def test_function_calls_in_guards_are_linted() -> None:
-    assert "pemanggilan fungsi" in guard_names("range(3)").other
+    names = guard_names("range(3) and jumlah.upper() and count(baris) > 1")
+    assert any(o.startswith("pemanggilan fungsi 'range'") for o in names.other)
+    assert any(o.startswith("pemanggilan fungsi 'metode'") for o in names.other)
+    assert names.functions == {"count"} and "range" not in names.fields and "count" not in names.fields
 
 
 def test_files_are_read_with_clear_errors(tmp_path: Path) -> None:

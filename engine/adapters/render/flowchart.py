@@ -275,7 +275,7 @@ def _quorum_note(action: Action, settings: Mapping[str, Any]) -> str | None:
     count = action.quorum.count
     needed = settings.get(count) if isinstance(count, str) else count
     role = role_label(action.quorum.role or action.roles[0]).lower()
-    source = f" (setting {count})" if isinstance(count, str) else ""
+    source = " (menurut AD/ART)" if isinstance(count, str) else ""
     return f"Diputuskan bila {needed} {role} setuju{source}."
 
 
@@ -287,10 +287,10 @@ def _finals(d: Definition) -> list[str]:
     return [s for s in ordered if s in success] + [s for s in ordered if s not in success]
 
 
-def _mutu(state: State) -> tuple[str, str, str]:
+def _mutu(state: State, d: Definition) -> tuple[str, str, str]:
     if state.mutu_baku is not None:
         return state.mutu_baku.kelengkapan, state.mutu_baku.waktu, state.mutu_baku.output
-    return "—", str(state.deadline) if state.deadline else "—", "—"
+    return "—", state.deadline.words(d) if state.deadline else "—", "—"
 
 
 def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane], list[Step], list[Edge]]:
@@ -317,7 +317,8 @@ def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane],
             end_notes = ["Berita Acara diterbitkan."] if "berita_acara" in state.issues else []
             output = "Berita Acara" if "berita_acara" in state.issues else (state.status_label or state.title)
             status = state.status_label or state.title
-            mark = "Selesai" if state_id in success or len(status) > 11 else status
+            # the end's own word (Ditolak, Dibatalkan, Ditunda): the first word of a long status
+            mark = "Selesai" if state_id in success else (status if len(status) <= 11 else status.split()[0][:11])
             steps.append(Step(i, i + 1, state_id, "terminator", first, first, state.title,
                               "Proses selesai" + (f" dengan status {state.status_label}." if state.status_label
                                                   else "."),
@@ -374,7 +375,7 @@ def build_steps(d: Definition, settings: Mapping[str, Any]) -> tuple[list[Lane],
             notes.append("Berita Acara diterbitkan.")
         if state.escalation and state.deadline is not None:
             notes.append(_escalation_note(state.escalation))
-        kelengkapan, waktu, output = _mutu(state)
+        kelengkapan, waktu, output = _mutu(state, d)
         steps.append(Step(i, i + 1, state_id, shape, first, last, state.title, _first_sentence(state.guidance),
                           kelengkapan, waktu, output, notes, start=(i == 0),
                           who=[lanes[j].label for j in performers], mark="Mulai" if i == 0 else ""))
@@ -597,7 +598,7 @@ def _symbol_svg(step: Step, geo: Geometry, draw: Draw) -> Markup:
                      f'height="{_fmt(sym_h)}" rx="{_fmt(r)}" ry="{_fmt(r)}" {stroke}/>')
         word = step.mark
         size = min(2.1, (right - left - 1.2) / (0.53 * max(len(word), 7)))
-        if word and size >= 1.4:
+        if word and size >= 1.1:  # an end status of up to 11 letters (Dibatalkan) fits at a smaller size
             parts.append(f'<text x="{_fmt(cx)}" y="{_fmt(cy + size * 0.36)}" font-family="DejaVu Sans" '
                          f'font-size="{_fmt(size)}" text-anchor="middle">{word}</text>')
     elif step.shape == "process":

@@ -121,6 +121,7 @@ class RoleAssignment(Base):
     __table_args__ = (
         UniqueConstraint("coop_id", "person_id", "role", "starts_on"),
         Index("ix_role_assignments_coop_role", "coop_id", "role"),
+        Index("ix_role_assignments_case", "case_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
@@ -129,6 +130,9 @@ class RoleAssignment(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(200))
+    #: The case that appointed or installed the term (an ``appoint``/``install`` effect, migration 0010);
+    #: None for a term from the organisation file.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
 
 class DefinitionRecord(Base):

@@ -10,11 +10,11 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from engine.domain.definitions.expr import GuardError, guard_names
+from engine.domain.definitions.expr import FUNCTIONS, GuardError, guard_names
 from engine.domain.definitions.loader import LoadedDefinition
-from engine.domain.definitions.model import FORWARD_KINDS, MEMBER_REGISTER, Action
+from engine.domain.definitions.model import FORWARD_KINDS, MEMBER_REGISTER, Action, Definition, Effect
 from engine.domain.definitions.phrase import phrase_guard
-from engine.domain.roles import ROLES, expand_roles
+from engine.domain.roles import CATALOGUE, ROLES, declared_role_conflicts, expand_roles, role_of
 from engine.errors import Problem
 
 __all__ = ["SOP_NUMBER", "cited_sop_number", "lint_definition", "lint_many", "lint_references"]
@@ -36,6 +36,11 @@ def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
         out.append(p(f"peran '{d.sop.disahkan_oleh}' tidak dikenal", "sop", "disahkan_oleh"))
     if len(set(d.roles)) != len(d.roles):
         out.append(p("peran ganda dalam daftar roles", "roles"))
+    for role_id in d.declared_roles:
+        if role_id in CATALOGUE:
+            out.append(p(f"peran '{role_id}' sudah ada di katalog peran; pakai kode lain untuk peran baru",
+                         "declared_roles", role_id))
+    out += [p(message, "declared_roles") for message in declared_role_conflicts(d.id)]
 
     if d.initial is not None and d.initial not in d.states:
         out.append(p(f"status awal '{d.initial}' tidak ada di states", "initial"))
@@ -47,11 +52,27 @@ def lint_definition(loaded: LoadedDefinition) -> list[Problem]:
         for dup in sorted({x for x in ids if ids.count(x) > 1}):
             out.append(p(f"butir checklist ganda '{dup}'", "states", state_id, "checklist"))
         out += _lint_escalation(loaded, state_id)
+        relative = state.deadline.relative_to if state.deadline is not None else None
+        if relative is not None and (relative not in d.fields or d.fields[relative].type != "date"):
+            out.append(p(f"tenggat dihitung dari '{relative}', yang bukan field bertipe date",
+                         "states", state_id, "deadline"))
 
     for name, field in d.fields.items():
         if field.options_setting and field.options_setting not in d.settings_used:
             out.append(p(f"setting '{field.options_setting}' tidak dideklarasikan di settings_used",
                          "fields", name, "options_setting"))
+        if field.type == "person" and field.of is not None and field.of not in ROLES:
+            out.append(p(f"field '{name}': peran '{field.of}' tidak dikenal", "fields", name, "of"))
+        if field.type in ("person", "attendance") and field.on is not None and (
+                field.on not in d.fields or d.fields[field.on].type != "date"):
+            out.append(p(f"field '{name}': '{field.on}' bukan field bertipe date", "fields", name, "on"))
+        for column_name, column in (field.columns or {}).items():
+            if column.options_setting and column.options_setting not in d.settings_used:
+                out.append(p(f"kolom '{column_name}': setting '{column.options_setting}' tidak dideklarasikan",
+                             "fields", name, "columns", column_name))
+            if column.of is not None and column.of not in ROLES:
+                out.append(p(f"kolom '{column_name}': peran '{column.of}' tidak dikenal",
+                             "fields", name, "columns", column_name))
         if field.type == "attendance":
             if field.of is not None and field.of not in ROLES:
                 out.append(p(f"daftar hadir '{name}': peran '{field.of}' tidak dikenal (pakai 'anggota' untuk "
@@ -150,22 +171,27 @@ def _lint_action(
         p("syarat (when) kosong: hapus kuncinya, atau tulis ekspresinya (mis. jumlah > settings.batas_ketua)",
           "when")
     elif action.when is not None:
-        try:
-            names = guard_names(action.when)
-        except GuardError as exc:
-            p(str(exc), "when")
-        else:
-            for name in sorted(names.fields - set(d.fields)):
-                p(f"syarat menyebut field '{name}' yang tidak ada", "when")
-            for name in sorted(names.settings - set(d.settings_used)):
-                p(f"syarat menyebut setting '{name}' yang tidak dideklarasikan", "when")
-            for name in sorted(names.other):
-                p(f"syarat memakai {name}, yang tidak diizinkan", "when")
-            if not names.other and names.fields <= set(d.fields) and names.settings <= set(d.settings_used):
-                try:  # the SOP, the step page and `case show` print every guard in words
-                    phrase_guard(action.when, d)
-                except GuardError as exc:
-                    p(str(exc), "when")
+        for message in _guard_findings(d, action.when, None):
+            p(message, "when")
+    for i, rule in enumerate(action.rules):
+        if rule.for_each is not None:
+            spec = d.fields.get(rule.for_each)
+            if spec is None or spec.type != "list":
+                p(f"aturan {i + 1}: for_each '{rule.for_each}' bukan field bertipe list", "rules", i, "for_each")
+                continue
+        for message in _guard_findings(d, rule.check, rule.for_each):
+            p(f"aturan {i + 1}: {message}", "rules", i, "check")
+        for message in _message_findings(d, rule.message, rule.for_each):
+            p(f"aturan {i + 1}: {message}", "rules", i, "message")
+    for i, role in enumerate(action.not_roles):
+        if role not in ROLES:
+            p(f"not_roles: peran '{role}' tidak dikenal", "not_roles", i)
+        elif role in action.roles:
+            p(f"not_roles: peran '{role}' juga ada di roles aksi ini; tidak ada yang dapat mengambilnya",
+              "not_roles", i)
+    for i, effect in enumerate(action.effects):
+        for message in _effect_findings(d, effect):
+            p(f"efek {i + 1}: {message}", "effects", i)
 
     if action.quorum is not None:
         out += _lint_quorum(loaded, index, action)
@@ -452,4 +478,113 @@ def lint_many(loaded: Iterable[LoadedDefinition], known_numbers: Iterable[str] =
             else:
                 out.append(item.problem(f"{kind} '{value}' ganda (sudah dipakai di {first.path})", *loc))
     out += lint_references(items, known_numbers)
+    return out
+
+
+def _guard_findings(d: Definition, expression: str, for_each: str | None) -> list[str]:
+    """What is wrong with a guard of ``d`` (read in each row of ``for_each`` when given)."""
+    try:
+        names = guard_names(expression, row_context=for_each is not None)
+    except GuardError as exc:
+        return [str(exc)]
+    out: list[str] = []
+    columns = set(_columns(d, for_each)) if for_each else set()
+    for name in sorted(names.fields - set(d.fields) - columns):
+        out.append(f"syarat menyebut field '{name}' yang tidak ada")
+    for name in sorted(names.settings - set(d.settings_used)):
+        out.append(f"syarat menyebut setting '{name}' yang tidak dideklarasikan")
+    for name in sorted(names.other):
+        out.append(f"syarat memakai {name}, yang tidak diizinkan")
+    for list_name, inner in names.rows:
+        spec = d.fields.get(list_name)
+        if spec is None or spec.type != "list":
+            out.append(f"'{list_name}' bukan field bertipe list")
+            continue
+        for name in sorted(inner - set(d.fields) - set(_columns(d, list_name)) - columns):
+            out.append(f"syarat baris '{list_name}' menyebut kolom '{name}' yang tidak ada")
+    if not out:
+        try:  # the SOP, the step page and `case show` print every guard in words
+            phrase_guard(expression, d, None, for_each)
+        except GuardError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _columns(d: Definition, list_name: str | None) -> list[str]:
+    spec = d.fields.get(list_name or "")
+    return list(spec.columns or {}) if spec is not None and spec.type == "list" else []
+
+
+_MESSAGE_NAME = re.compile(r"{{\s*([a-z_][a-z0-9_]*)")
+
+
+def _message_findings(d: Definition, message: str, for_each: str | None) -> list[str]:
+    from engine.domain.definitions.messages import message_problem
+
+    problem = message_problem(message)
+    if problem:
+        return [problem]
+    known = set(d.fields) | set(_columns(d, for_each)) | {"settings", "today", "actor"} | FUNCTIONS
+    if for_each:
+        known |= {"nomor", "row"}
+    return [f"pesan menyebut '{name}' yang tidak ada" for name in _MESSAGE_NAME.findall(message)
+            if name not in known]
+
+
+def _effect_findings(d: Definition, effect: Effect) -> list[str]:
+    out: list[str] = []
+    if effect.appoint is not None:
+        appoint = effect.appoint
+        if appoint.role not in ROLES:
+            out.append(f"peran '{appoint.role}' tidak dikenal")
+        elif appoint.role in CATALOGUE and appoint.role not in ("karyawan", "kasir"):
+            out.append(f"'{appoint.role}' adalah jabatan organ koperasi; pakai install untuk masa jabatannya")
+        name, _, column = appoint.people.partition(".")
+        spec = d.fields.get(name)
+        if spec is None:
+            out.append(f"field '{name}' tidak ada")
+        elif column:
+            col = (spec.columns or {}).get(column) if spec.type == "list" else None
+            if col is None or col.type != "person":
+                out.append(f"'{appoint.people}' bukan kolom bertipe person")
+        elif spec.type != "person":
+            out.append(f"field '{name}' bukan bertipe person (atau tulis daftar.kolom)")
+        if appoint.until != "selesai":
+            until = d.fields.get(appoint.until)
+            if until is None or until.type != "date":
+                out.append(f"until '{appoint.until}' bukan 'selesai' atau field bertipe date")
+    if effect.install is not None:
+        install = effect.install
+        spec = d.fields.get(install.rows)
+        if spec is None or spec.type != "list":
+            out.append(f"rows '{install.rows}' bukan field bertipe list")
+        else:
+            columns = spec.columns or {}
+            if install.person not in columns or columns[install.person].type != "person":
+                out.append(f"kolom '{install.person}' bukan kolom bertipe person")
+            role_column = columns.get(install.role)
+            if role_column is None or role_column.type != "choice":
+                out.append(f"kolom '{install.role}' bukan kolom bertipe choice berisi nama jabatan")
+            else:
+                for option in role_column.options or []:
+                    if role_of(option) is None:
+                        out.append(f"pilihan '{option}' pada kolom '{install.role}' bukan nama atau kode peran")
+        for key in ("start", "end"):
+            name = getattr(install, key)
+            if name is not None and (d.fields.get(name) is None or d.fields[name].type != "date"):
+                out.append(f"{key} '{name}' bukan field bertipe date")
+    typed = {"add_member": {"number": "text", "name": "text", "nik": "text", "address": "text", "joined": "date",
+                            "simpanan_pokok": "money"},
+             "end_member": {"number": "text", "nik": "text", "on": "date"}}
+    for kind, wanted_types in typed.items():
+        member = getattr(effect, kind)
+        if member is None:
+            continue
+        for key, wanted in wanted_types.items():
+            name = getattr(member, key)
+            if name is None:
+                continue
+            spec = d.fields.get(name)
+            if spec is None or spec.type != wanted:
+                out.append(f"{kind}.{key}: '{name}' bukan field bertipe {wanted}")
     return out

@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from engine.domain.definitions.model import Definition, with_draft_cancel
 from engine.domain.definitions.safe_yaml import position_tree, read_yaml_text, safe_load
+from engine.domain.roles import declare_roles
 from engine.errors import DefinitionError, Problem
 
 __all__ = [
@@ -78,10 +79,26 @@ class LoadedDefinition:
 def definition_payload(definition: Definition) -> dict[str, Any]:
     """The definition as the JSON its hash covers (and a printed SOP embeds)."""
     payload = definition.model_dump(mode="json", by_alias=True)
+    # Keys added to the language later are left out while empty: a file without them keeps the hash it
+    # always had, so the cases pinned to it stay pinned.
+    _drop_empty(payload, ("declared_roles",))
     for state in payload.get("states", {}).values():
-        if not state.get("escalation"):  # added later: a file without it keeps the hash it always had
-            state.pop("escalation", None)
+        _drop_empty(state, ("escalation",))
+        if isinstance(state.get("deadline"), dict):
+            _drop_empty(state["deadline"], ("relative_to", "direction"))
+    for spec in payload.get("fields", {}).values():
+        _drop_empty(spec, ("columns", "min_rows", "max_rows"))
+        for column in (spec.get("columns") or {}).values():
+            _drop_empty(column, ("columns", "min_rows", "max_rows"))
+    for action in payload.get("actions", []):
+        _drop_empty(action, ("not_roles", "rules", "effects"))
     return payload
+
+
+def _drop_empty(node: dict[str, Any], keys: Sequence[str]) -> None:
+    for key in keys:
+        if key in node and node[key] in (None, [], {}):
+            del node[key]
 
 
 def definition_hash(definition: Definition) -> str:
@@ -171,6 +188,7 @@ def _load_cached(text: str, path: str) -> LoadedDefinition:
         definition = Definition.model_validate(data)
     except PydanticValidationError as exc:
         raise DefinitionError(located_problems(parse_yaml(text, path), exc, path)) from None
+    declare_roles(definition)
     return LoadedDefinition(with_draft_cancel(definition), text, definition_hash(definition), path, definition)
 
 

@@ -7,6 +7,7 @@ the state machine, the approval trail and the printed SOP (Permenpan-RB 35/2012)
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal, Protocol
 
@@ -18,22 +19,31 @@ __all__ = [
     "CANCELLED_STATE",
     "CANCEL_ACTION",
     "CHECKING_KINDS",
+    "COLUMN_TYPES",
     "DECIDING_KINDS",
     "FORWARD_KINDS",
+    "MAX_LIST_ROWS",
     "MEMBER_REGISTER",
     "Action",
     "ActionKind",
+    "AddMember",
+    "Appoint",
     "Attendance",
     "ChecklistItem",
     "Deadline",
+    "DeclaredRole",
     "Definition",
     "Delay",
+    "Effect",
+    "EndMember",
     "EscalationKind",
     "EscalationLevel",
     "FieldDef",
     "FieldType",
+    "Install",
     "MutuBaku",
     "Quorum",
+    "Rule",
     "SettingDef",
     "SopIdentity",
     "State",
@@ -43,7 +53,11 @@ __all__ = [
 ]
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-FieldType = Literal["text", "money", "date", "integer", "choice", "attachment", "attendance"]
+FieldType = Literal["text", "money", "date", "integer", "choice", "attachment", "attendance", "person", "list"]
+#: Column types a list field's rows may have.
+COLUMN_TYPES: frozenset[str] = frozenset({"text", "money", "date", "integer", "choice", "person"})
+#: Most rows a list field may hold (a candidate list, an order, a budget).
+MAX_LIST_ROWS = 500
 ActionKind = Literal["submit", "verify", "approve", "reject", "return", "cancel"]
 
 #: Kinds that move a case forward; they require the from-state's checklist by default.
@@ -116,14 +130,31 @@ class FieldDef(_Strict):
                                   "or a role (its holders in the cooperative), on the meeting date.")
     on: Identifier | None = Field(
         default=None, description="attendance: the date field holding the meeting date "
-                                  "(default: the day the attendance is recorded).")
+                                  "(default: the day the attendance is recorded). person: the date on which "
+                                  "the person must hold the role named by 'of' (default: the day of the action).")
+    columns: dict[Identifier, FieldDef] | None = Field(
+        default=None, description="list: the columns of each row (text, money, date, integer, choice, person).")
+    min_rows: int | None = Field(default=None, ge=0, le=MAX_LIST_ROWS, description="list: fewest rows.")
+    max_rows: int | None = Field(default=None, ge=1, le=MAX_LIST_ROWS,
+                                 description=f"list: most rows (default and cap {MAX_LIST_ROWS}).")
 
     @model_validator(mode="after")
     def _check_type_options(self) -> FieldDef:
         if self.type == "attendance" and self.of is None:
             raise ValueError("field bertipe attendance memerlukan 'of' (anggota atau kode peran)")
-        if self.type != "attendance" and (self.of is not None or self.on is not None):
-            raise ValueError("'of' dan 'on' hanya untuk field bertipe attendance")
+        if self.type not in ("attendance", "person") and (self.of is not None or self.on is not None):
+            raise ValueError("'of' dan 'on' hanya untuk field bertipe attendance atau person")
+        if self.type == "list":
+            if not self.columns:
+                raise ValueError("field bertipe list memerlukan 'columns' (kolom setiap baris)")
+            for name, column in self.columns.items():
+                if column.type not in COLUMN_TYPES:
+                    raise ValueError(f"kolom '{name}': jenis '{column.type}' tidak dapat menjadi kolom daftar "
+                                     f"(pakai: {', '.join(sorted(COLUMN_TYPES))})")
+            if self.min_rows is not None and self.max_rows is not None and self.min_rows > self.max_rows:
+                raise ValueError("'min_rows' lebih besar dari 'max_rows'")
+        elif self.columns is not None or self.min_rows is not None or self.max_rows is not None:
+            raise ValueError("'columns', 'min_rows' dan 'max_rows' hanya untuk field bertipe list")
         if self.type == "choice" and not (self.options or self.options_setting):
             raise ValueError("field bertipe choice memerlukan 'options' atau 'options_setting'")
         if self.type != "choice" and (self.options or self.options_setting):
@@ -184,26 +215,67 @@ def _span_from_text(value: Any) -> Any:
     return value
 
 
-class Deadline(_Strict):
-    """A service level for a step: an amount of hours, days or working days."""
+_RELATIVE_RE = re.compile(r"^\s*(\d{1,4})\s+(hari kerja|hari)\s+(sebelum|setelah)\s+([a-z][a-z0-9_]*)\s*$")
 
-    amount: int = Field(ge=1, le=MAX_DEADLINE["jam"])
+
+class Deadline(_Strict):
+    """A service level for a step: an amount of hours, days or working days after the step is entered,
+    or (``relative_to`` a date field) days before or after that date: "7 hari sebelum tanggal_rat"."""
+
+    amount: int = Field(ge=0, le=MAX_DEADLINE["jam"])
     unit: Literal["jam", "hari", "hari kerja"]
+    relative_to: Identifier | None = Field(default=None, description="A date field the deadline counts from.")
+    direction: Literal["sebelum", "setelah"] | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and (match := _RELATIVE_RE.match(value)):
+            amount = int(match.group(1))
+            if amount > MAX_DEADLINE[match.group(2)]:
+                raise ValueError(f"tenggat terlalu lama: {amount} {match.group(2)}")
+            return {"amount": amount, "unit": match.group(2), "direction": match.group(3),
+                    "relative_to": match.group(4)}
+        if isinstance(value, str) and not _DEADLINE_RE.match(value):
+            raise ValueError("tenggat harus berbentuk 'N jam', 'N hari', 'N hari kerja' atau "
+                             "'N hari sebelum/setelah field_tanggal'")
         return _span_from_text(value)
 
+    @model_validator(mode="after")
+    def _shape(self) -> Deadline:
+        if (self.relative_to is None) != (self.direction is None):
+            raise ValueError("tenggat relatif memerlukan 'relative_to' dan 'direction' bersama")
+        if self.relative_to is None and self.amount < 1:
+            raise ValueError("tenggat minimal 1")
+        if self.relative_to is not None and self.unit == "jam":
+            raise ValueError("tenggat relatif terhadap tanggal dihitung dalam hari atau hari kerja")
+        return self
+
     def __str__(self) -> str:
+        if self.relative_to is not None:
+            return f"{self.amount} {self.unit} {self.direction} {self.relative_to}"
         return f"{self.amount} {self.unit}"
 
-    def due(self, since: datetime, tz: tzinfo, calendar: WorkingDays | None = None) -> datetime:
-        """When a step entered at ``since`` is due.
+    def words(self, d: Definition) -> str:
+        """The deadline as people read it: "2 hari kerja", "7 hari sebelum tanggal RAT"."""
+        if self.relative_to is None:
+            return str(self)
+        spec = d.fields.get(self.relative_to)
+        label = spec.label if spec is not None else self.relative_to
+        label = label[:1].lower() + label[1:] if len(label) > 1 and not label[1].isupper() else label
+        return f"{self.amount} {self.unit} {self.direction} {label}"
+
+    def due(self, since: datetime, tz: tzinfo, calendar: WorkingDays | None = None,
+            data: Mapping[str, Any] | None = None) -> datetime | None:
+        """When a step entered at ``since`` is due; None only for a deadline relative to a date field that
+        ``data`` (the case's data) does not hold yet.
 
         Working days skip Saturdays and Sundays, and with a ``calendar`` (see
-        :class:`engine.domain.calendar.WorkCalendar`) its holidays and cuti bersama too.
+        :class:`engine.domain.calendar.WorkCalendar`) its holidays and cuti bersama too. A relative deadline
+        ("7 hari sebelum tanggal_rat") is due at the end of its target day, local time.
         """
+        if self.relative_to is not None:
+            return self._relative_due(since, tz, calendar, data or {})
         if self.unit == "jam":
             return since + timedelta(hours=self.amount)
         if self.unit == "hari":
@@ -219,6 +291,32 @@ class Deadline(_Strict):
             if local.weekday() < 5:
                 added += 1
         return local.astimezone(since.tzinfo)
+
+    def _relative_due(self, since: datetime, tz: tzinfo, calendar: WorkingDays | None,
+                      data: Mapping[str, Any]) -> datetime | None:
+        raw = data.get(self.relative_to or "")
+        try:
+            base = date.fromisoformat(str(raw)[:10]) if raw else None
+        except ValueError:
+            base = None
+        if base is None:
+            return None
+        sign = -1 if self.direction == "sebelum" else 1
+        target = base
+        if self.unit == "hari kerja":
+            for _ in range(self.amount):
+                target += timedelta(days=sign)
+                while target.weekday() >= 5 or (calendar is not None and not _is_working(calendar, target)):
+                    target += timedelta(days=sign)
+        else:
+            target = base + timedelta(days=sign * self.amount)
+        end = datetime.combine(target + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        return end.astimezone(since.tzinfo)
+
+
+def _is_working(calendar: WorkingDays, day: date) -> bool:
+    """Whether ``day`` is a working day in ``calendar`` (the day before it plus one working day is itself)."""
+    return calendar.add_working_days(day - timedelta(days=1), 1) == day
 
 
 class WorkingDays(Protocol):
@@ -250,7 +348,9 @@ class Delay(_Strict):
         """``moment`` plus this delay (working days as :meth:`Deadline.due` counts them)."""
         if self.amount == 0:
             return moment
-        return Deadline(amount=self.amount, unit=self.unit).due(moment, tz, calendar)
+        due = Deadline(amount=self.amount, unit=self.unit).due(moment, tz, calendar)
+        assert due is not None  # not relative: always a moment
+        return due
 
 
 class EscalationLevel(_Strict):
@@ -344,6 +444,96 @@ class Attendance(_Strict):
         return value
 
 
+class Rule(_Strict):
+    """A condition an action refuses without, with the sentence people read when it fails.
+
+    ``check`` is a guard expression; with ``for_each`` (a list field) it is checked for every row, the
+    row's columns read by name and ``nomor`` the row's number (1, 2, ...). ``message`` may name values
+    as ``{{ nama }}`` (a date or a person is written as people read it).
+    """
+
+    check: str = Field(min_length=1)
+    message: str = Field(min_length=1, max_length=300)
+    for_each: Identifier | None = Field(default=None, description="A list field whose every row must pass.")
+
+    @field_validator("check")
+    @classmethod
+    def _guard_size(cls, value: str) -> str:
+        problem = guard_size_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class Appoint(_Strict):
+    """Appoint the people named in a field (a person, a list of persons or a list's person column
+    ``daftar.kolom``) to ``role`` from the day the action is taken; ``until``: the day the case ends
+    (``selesai``) or a date field."""
+
+    role: Identifier
+    people: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$", max_length=129)]
+    until: Identifier = Field(default="selesai", description="'selesai' (the case ends) or a date field.")
+
+
+class Install(_Strict):
+    """Set terms of office from a list: each row names a person and the role they take from ``start`` to
+    ``end`` (date fields). Whoever holds one of those roles on ``start`` leaves it the day before, so the
+    board hands over on one date."""
+
+    rows: Identifier = Field(description="The list field, one row per office.")
+    person: Identifier = Field(description="The row's person column.")
+    role: Identifier = Field(description="The row's column holding the role (a choice of role ids).")
+    start: Identifier = Field(description="The date field on which the new terms start.")
+    end: Identifier | None = Field(default=None, description="The date field on which they end (open if none).")
+
+
+class AddMember(_Strict):
+    """Write the person the case is about into the Buku Daftar Anggota (or reopen their former line),
+    reading each column from a field of the case."""
+
+    number: Identifier = Field(description="The text field holding the member number (empty: the next number).")
+    name: Identifier = Field(description="The text field holding the full name.")
+    nik: Identifier = Field(description="The text field holding the NIK (16 digits).")
+    address: Identifier | None = Field(default=None, description="The text field holding the address.")
+    joined: Identifier | None = Field(default=None, description="The date field of joining (default: the day).")
+    simpanan_pokok: Identifier | None = Field(default=None, description="The money field of the simpanan pokok paid.")
+
+
+class EndMember(_Strict):
+    """End a member's line in the Buku Daftar Anggota (the member number from a field; the NIK, when
+    given, must match)."""
+
+    number: Identifier = Field(description="The text field holding the member number.")
+    nik: Identifier | None = Field(default=None, description="The text field holding the NIK to match.")
+    on: Identifier | None = Field(default=None, description="The date field of leaving (default: the day).")
+
+
+class Effect(_Strict):
+    """One change to the organisation an action makes when it fires, in the same transaction: exactly one
+    of ``appoint``, ``install`` (terms of office, on the trail), ``add_member`` or ``end_member`` (the
+    Buku Daftar Anggota line names the case)."""
+
+    appoint: Appoint | None = None
+    install: Install | None = None
+    add_member: AddMember | None = None
+    end_member: EndMember | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Effect:
+        given = [x for x in (self.appoint, self.install, self.add_member, self.end_member) if x is not None]
+        if len(given) != 1:
+            raise ValueError("setiap efek berisi tepat satu dari: appoint, install, add_member, end_member")
+        return self
+
+
+class DeclaredRole(_Strict):
+    """A role a procedure introduces (a committee such as ``panitia_pemilihan``), beside the catalogue's."""
+
+    label: str = Field(min_length=3, max_length=80)
+    max_seats: int | None = Field(default=None, ge=1, le=1000)
+    implies: list[Identifier] = Field(default_factory=list)
+
+
 class Action(_Strict):
     """A transition: who may take it, when, and what it needs."""
 
@@ -374,6 +564,12 @@ class Action(_Strict):
     attendance: Attendance | None = Field(
         default=None, description="The meeting's daftar hadir and attendance quorum this action needs.")
     requires_comment: bool = False
+    not_roles: list[Identifier] = Field(
+        default_factory=list, description="Roles whose holders (on the day) may not take this action.")
+    rules: list[Rule] = Field(
+        default_factory=list, description="Conditions the action refuses without, each with its own message.")
+    effects: list[Effect] = Field(
+        default_factory=list, description="Changes to the organisation made when the action fires.")
 
     @field_validator("from_", mode="before")
     @classmethod
@@ -407,6 +603,8 @@ class Definition(_Strict):
     summary: str | None = None
     sop: SopIdentity
     roles: list[Identifier] = Field(min_length=1)
+    declared_roles: dict[Identifier, DeclaredRole] = Field(
+        default_factory=dict, description="Roles this procedure introduces beside the catalogue's (committees).")
     settings_used: dict[Identifier, SettingDef] = Field(default_factory=dict)
     fields: dict[Identifier, FieldDef] = Field(default_factory=dict)
     initial: Identifier | None = None
@@ -431,19 +629,24 @@ class Definition(_Strict):
         """Distinct action ids in file order."""
         return list(dict.fromkeys(a.id for a in self.actions))
 
-    def required_checks(self, action: Action) -> list[str]:
-        """Checklist item ids that must be ticked for this action from its from-states."""
+    def required_checks(self, action: Action, state: str | None = None) -> list[str]:
+        """Checklist item ids that must be ticked for this action: from the step the case is in
+        (``state``), or from every from-state when none is given (the printed SOP)."""
         if action.checks == "none":
             return []
+        sources = [state] if state is not None and state in action.from_ else action.from_
         if action.checks is None or action.checks == "all":
             if action.checks is None and action.kind not in FORWARD_KINDS:
                 return []
             items: list[str] = []
-            for state_id in action.from_:
-                state = self.states.get(state_id)
-                if state:
-                    items += [i.id for i in state.checklist if i.id not in items]
+            for state_id in sources:
+                spec = self.states.get(state_id)
+                if spec:
+                    items += [i.id for i in spec.checklist if i.id not in items]
             return items
+        if state is not None and state in action.from_:
+            here = {i.id for i in self.states[state].checklist}
+            return [c for c in action.checks if c in here]
         return list(action.checks)
 
     def settable_fields(self, action: Action) -> list[str]:

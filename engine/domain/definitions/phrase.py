@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import nodes
 
 from engine.domain.definitions.expr import parse_guard
+from engine.domain.roles import role_label
 from engine.domain.values import format_date_id, format_rupiah
 from engine.errors import GuardError
 
 if TYPE_CHECKING:
-    from engine.domain.definitions.model import Definition
+    from engine.domain.definitions.model import Definition, FieldDef
 
-__all__ = ["guard_sentence", "phrase_guard", "sentence"]
+__all__ = ["guard_sentence", "phrase_clauses", "phrase_guard", "sentence"]
 
 # (numbers and money, dates, text)
 _WORDS: dict[str, tuple[str, str, str]] = {
@@ -40,11 +41,40 @@ _ARITHMETIC = {nodes.Add: "ditambah", nodes.Sub: "dikurangi", nodes.Mul: "dikali
 _TRANSPARENT_FILTERS = {"lower", "upper", "trim", "int", "float", "string"}
 
 
+_PERSON_ATTRS = {"nama": ("nama {}", "text"), "username": ("{}", "text"), "peran": ("jabatan {}", "set"),
+                 "anggota_sejak": ("tanggal {} mulai menjadi anggota", "date")}
+_DATE_FUNCTIONS = {"add_days": "hari", "add_months": "bulan"}
+
+
 class _Phraser:
-    def __init__(self, expression: str, d: Definition, settings: Mapping[str, Any]) -> None:
+    def __init__(self, expression: str, d: Definition, settings: Mapping[str, Any],
+                 for_each: str | None = None) -> None:
         self.expression = expression
         self.d = d
         self.settings = settings
+        self.scopes: list[str] = [for_each] if for_each else []
+
+    def column(self, name: str) -> FieldDef | None:
+        """The column ``name`` of the innermost list being read row by row, if it has one."""
+        for list_name in reversed(self.scopes):
+            spec = self.d.fields.get(list_name)
+            if spec is not None and spec.columns and name in spec.columns:
+                return spec.columns[name]
+        return None
+
+    def spec(self, name: str) -> FieldDef | None:
+        return self.column(name) or self.d.fields.get(name)
+
+    def row_phrase(self, list_name: str, inner: nodes.Node, how: str) -> str:
+        text = inner.value if isinstance(inner, nodes.Const) and isinstance(inner.value, str) else None
+        if text is None:
+            raise self.refuse(f"'{how}' memerlukan syarat berupa teks")
+        self.scopes.append(list_name)
+        try:
+            root = parse_guard(text)
+            return self.condition(root) if how != "sum" else self.term(root)
+        finally:
+            self.scopes.pop()
 
     def refuse(self, what: str) -> GuardError:
         return GuardError(f"syarat '{self.expression}' tidak dapat diungkapkan dalam kata-kata: {what}")
@@ -54,10 +84,27 @@ class _Phraser:
     def kind(self, node: nodes.Node) -> str:
         """'money', 'date', 'number', 'text' or 'bool': how values of this node are read."""
         if isinstance(node, nodes.Name):
-            field = self.d.fields.get(node.name)
+            if node.name == "today":
+                return "date"
+            if node.name == "nomor" and self.scopes:
+                return "number"
+            field = self.spec(node.name)
             if field is None:
                 return "text"
             return {"money": "money", "date": "date", "integer": "number"}.get(field.type, "text")
+        if isinstance(node, nodes.Getattr) and not self.is_setting(node):
+            return _PERSON_ATTRS.get(node.attr, ("", "text"))[1]
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            name = node.node.name
+            if name in _DATE_FUNCTIONS:
+                return "date"
+            if name == "sum" and len(node.args) == 2 and isinstance(node.args[0], nodes.Name):
+                listed = self.d.fields.get(node.args[0].name)
+                inner = node.args[1]
+                if listed is not None and listed.columns and isinstance(inner, nodes.Const) \
+                        and isinstance(inner.value, str) and inner.value in listed.columns:
+                    return "money" if listed.columns[inner.value].type == "money" else "number"
+            return "bool" if name in ("all", "any") else "set" if name == "roles_on" else "number"
         if isinstance(node, nodes.Getattr) and self.is_setting(node):
             spec = self.d.settings_used.get(node.attr)
             value = self.settings.get(node.attr, spec.default if spec else None)
@@ -99,7 +146,7 @@ class _Phraser:
         return str(value)
 
     def label(self, name: str) -> str:
-        field = self.d.fields.get(name)
+        field = self.spec(name)
         if field is None:
             raise self.refuse(f"'{name}' bukan field prosedur ini")
         text = re.sub(r"\s*\((Rp|[^()]*)\)$", "", field.label.strip())
@@ -112,7 +159,23 @@ class _Phraser:
                 return "ya"
             if node.name in ("false", "False"):
                 return "tidak"
+            if node.name == "today":
+                return "hari ini"
+            if node.name == "actor":
+                return "yang mengambil langkah ini"
+            if node.name == "nomor" and self.scopes:
+                return "nomor baris"
+            if node.name == "row" and self.scopes:
+                return "baris itu"
             return self.label(node.name)
+        if isinstance(node, nodes.Getattr) and not self.is_setting(node) and node.node is not None:
+            if node.attr in _PERSON_ATTRS:
+                return _PERSON_ATTRS[node.attr][0].format(self.term(node.node))
+            if isinstance(node.node, nodes.Name) and node.node.name == "row" and self.column(node.attr):
+                return self.label(node.attr)
+            raise self.refuse(f"atribut '{node.attr}'")
+        if isinstance(node, nodes.Call):
+            return self.call(node)
         if isinstance(node, nodes.Getattr) and self.is_setting(node):
             spec = self.d.settings_used.get(node.attr)
             if spec is None:
@@ -140,6 +203,36 @@ class _Phraser:
                 return f"{self.term(node.left, kind)} {word} {self.term(node.right, kind)}"
         raise self.refuse(type(node).__name__)
 
+    def call(self, node: nodes.Call) -> str:
+        """A function's value in words."""
+        name = node.node.name if isinstance(node.node, nodes.Name) else ""
+        args = node.args
+        if name == "count" and args:
+            listed = self.term(args[0])
+            if len(args) == 1:
+                return f"banyaknya {listed}"
+            assert isinstance(args[0], nodes.Name)
+            return f"banyaknya {listed} yang {self.row_phrase(args[0].name, args[1], 'count')}"
+        if name == "sum" and len(args) == 2 and isinstance(args[0], nodes.Name):
+            return f"jumlah {self.row_phrase(args[0].name, args[1], 'sum')} dalam {self.term(args[0])}"
+        if name in _DATE_FUNCTIONS and len(args) == 2:
+            return f"{self.term(args[0], 'date')} ditambah {self.term(args[1], 'number')} {_DATE_FUNCTIONS[name]}"
+        if name in ("months_between", "days_between") and len(args) == 2:
+            unit = "bulan" if name == "months_between" else "hari"
+            return (f"lamanya (dalam {unit}) dari {self.term(args[0], 'date')} sampai "
+                    f"{self.term(args[1], 'date')}")
+        if name == "roles_on" and args:
+            when = f" pada {self.term(args[1], 'date')}" if len(args) > 1 else ""
+            return f"jabatan {self.term(args[0])}{when}"
+        if name == "members_on":
+            when = self.term(args[0], "date") if args else "hari ini"
+            return f"jumlah anggota dalam Buku Daftar Anggota pada {when}"
+        if name == "holders" and args:
+            role = args[0].value if isinstance(args[0], nodes.Const) else None
+            when = f" pada {self.term(args[1], 'date')}" if len(args) > 1 else ""
+            return f"jumlah pemegang jabatan {role_label(str(role)) if role else self.term(args[0])}{when}"
+        raise self.refuse(f"fungsi '{name}'")
+
     def share(self, left: nodes.Node, right: nodes.Node) -> tuple[str, str, str] | None:
         """``a * 100 <= b * 35`` is "a paling banyak 35% dari b": (a, "35", b), else None."""
         if not (isinstance(left, nodes.Mul) and isinstance(right, nodes.Mul)):
@@ -166,8 +259,32 @@ class _Phraser:
             return f"{self.term(node.node.node)} sudah diisi"
         if isinstance(node, nodes.Test) and node.name == "none":
             return f"{self.term(node.node)} belum diisi"
+        if isinstance(node, nodes.Not) and isinstance(node.node, nodes.Call) \
+                and isinstance(node.node.node, nodes.Name) and node.node.node.name == "any" \
+                and len(node.node.args) == 2 and isinstance(node.node.args[0], nodes.Name):
+            listed = self.term(node.node.args[0])
+            return f"tidak ada {listed} yang {self.row_phrase(node.node.args[0].name, node.node.args[1], 'any')}"
         if isinstance(node, nodes.Not):
             return f"tidak benar bahwa {self.condition(node.node, nodes.Not)}"
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in ("all", "any") \
+                and len(node.args) == 2 and isinstance(node.args[0], nodes.Name):
+            listed = self.term(node.args[0])
+            inner = self.row_phrase(node.args[0].name, node.args[1], node.node.name)
+            return f"setiap baris {listed}: {inner}" if node.node.name == "all" else f"ada {listed} yang {inner}"
+        if isinstance(node, nodes.Getattr) and node.attr == "anggota" and node.node is not None:
+            return f"{self.term(node.node)} anggota koperasi"
+        if isinstance(node, nodes.Compare) and len(node.ops) == 1 and node.ops[0].op in ("in", "notin") \
+                and self.kind(node.ops[0].expr) == "set" and isinstance(node.expr, nodes.Const):
+            target = node.ops[0].expr
+            holder = target.node if isinstance(target, nodes.Getattr) else target.args[0] \
+                if isinstance(target, nodes.Call) and target.args else None
+            if holder is None:
+                raise self.refuse("jabatan")
+            when = ""
+            if isinstance(target, nodes.Call) and len(target.args) > 1:
+                when = f" pada {self.term(target.args[1], 'date')}"
+            verb = "memegang" if node.ops[0].op == "in" else "tidak memegang"
+            return f"{self.term(holder)} {verb} jabatan {role_label(str(node.expr.value))}{when}"
         if isinstance(node, nodes.Compare):
             parts = []
             left = node.expr
@@ -193,12 +310,33 @@ class _Phraser:
         raise self.refuse(type(node).__name__)
 
 
-def phrase_guard(expression: str, d: Definition, settings: Mapping[str, Any] | None = None) -> str:
+def phrase_guard(expression: str, d: Definition, settings: Mapping[str, Any] | None = None,
+                 for_each: str | None = None) -> str:
     """The guard as a clause ("jumlah di atas Rp 500.000"); GuardError when it cannot be phrased.
 
     ``settings``: the cooperative's values (the definition's defaults where one is missing).
+    ``for_each``: the list field whose rows the guard reads (a rule's ``for_each``).
     """
-    return _Phraser(expression, d, settings or {}).condition(parse_guard(expression))
+    return _Phraser(expression, d, settings or {}, for_each).condition(parse_guard(expression))
+
+
+def phrase_clauses(expression: str, d: Definition, settings: Mapping[str, Any] | None = None,
+                   for_each: str | None = None) -> list[tuple[nodes.Expr, str]]:
+    """The guard's top-level ``and`` clauses: (expression, words) each, for naming the one that fails
+    (evaluate a clause with :func:`engine.domain.definitions.expr.evaluate_clause`)."""
+    root = parse_guard(expression)
+    parts: list[nodes.Expr] = []
+
+    def split(node: nodes.Expr) -> None:
+        if isinstance(node, nodes.And):
+            split(node.left)
+            split(node.right)
+        else:
+            parts.append(node)
+
+    split(root)
+    phraser = _Phraser(expression, d, settings or {}, for_each)
+    return [(part, phraser.condition(part)) for part in parts]
 
 
 def sentence(clause: str) -> str:

@@ -21,6 +21,9 @@ def _short_forms(schema: dict[str, Any]) -> None:
     deadline = defs["State"]["properties"]["deadline"]
     deadline["anyOf"].insert(0, {"type": "string", "pattern": r"^\s*\d{1,3}\s+(hari kerja|hari|jam)\s*$",
                                  "description": "'N jam', 'N hari' atau 'N hari kerja'"})
+    deadline["anyOf"].insert(1, {
+        "type": "string", "pattern": r"^\s*\d{1,4}\s+(hari kerja|hari)\s+(sebelum|setelah)\s+[a-z][a-z0-9_]*\s*$",
+        "description": "'N hari sebelum field_tanggal' atau 'N hari kerja setelah field_tanggal'"})
     delay = defs["EscalationLevel"]["properties"]["after"]
     defs["EscalationLevel"]["properties"]["after"] = {
         "anyOf": [{"type": "string", "pattern": r"^\s*\d{1,3}\s+(hari kerja|hari|jam)\s*$",

@@ -106,6 +106,16 @@ class AuditView:
     checked_text: str
 
 
+def _term_text(body: dict[str, object], people: dict[str, str]) -> str:
+    """``Menetapkan jabatan: Dwi Lestari sebagai Ketua Pengurus, 24 November 2026 s.d. 23 November 2031``."""
+    person = str(body.get("person"))
+    start, end = body.get("starts_on"), body.get("ends_on")
+    period = f"{tanggal(date.fromisoformat(str(start)))}" if start else ""
+    period += f" s.d. {tanggal(date.fromisoformat(str(end)))}" if end else (" (tanpa tanggal akhir)" if start else "")
+    verb = "Mengakhiri jabatan" if body.get("action") == "akhiri_jabatan" else "Menetapkan jabatan"
+    return f"{verb}: {people.get(person, person)} sebagai {role_label(str(body.get('role')))}, {period}"
+
+
 def _actor(body: dict[str, object], people: dict[str, str]) -> str:
     """Who acted, by name; under a delegation "… a.n. Ketua Pengurus Bambang Sutrisno"; a delegation
     entry names its holder and delegate."""
@@ -168,12 +178,15 @@ def audit_view(session: Session, coop: Cooperative, start: date, end: date, tz: 
                     f" {role_label(str(to_role))}" if to_role else "")
                 state = str(body.get("state") or "")
                 step = f"{titles_of.get(state, state)} (melewati tenggat)"
+            if kind == "jabatan":  # a term of office the decision set or ended (effects: appoint, install)
+                named, step = _term_text(body, people), "Efek keputusan" + (
+                    f" '{action_label(d, str(body['by_action']))}'" if body.get("by_action") else " (kasus selesai)")
         else:
             named, step = _OUTSIDE_CASES.get(kind, ("", _KIND_LABELS.get(kind, kind)))[1], "—"
         rows.append(EntryRow(
             entry.seq, _short_time(as_utc(entry.created_at), tz), str(body.get("case", "—")),
             titles.get(workflow, workflow), named, step,
-            _actor(body, people), role_label(str(body.get("role", ""))),
+            _actor(body, people), role_label(str(body.get("role", ""))) if kind != "jabatan" else "—",
             f"{vote['count']} dari {vote['needed']}" if isinstance(vote, dict) else None))
         counts.setdefault(workflow, dict.fromkeys(("cases", "started", *OUTCOMES, "entries"), 0))["entries"] += 1
     records = list(session.scalars(select(DefinitionRecord)))

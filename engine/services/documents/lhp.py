@@ -334,7 +334,8 @@ def _overdue(s: CaseStatus, d: Definition | None, tz: ZoneInfo, calendar: Workin
     if s.outcome not in ("berjalan", "dikembalikan") or d is None:
         return False
     spec = d.states.get(s.state)
-    return bool(spec and spec.deadline and spec.deadline.due(s.entered, tz, calendar) < reference)
+    due = spec.deadline.due(s.entered, tz, calendar, s.data) if spec and spec.deadline else None
+    return due is not None and due < reference
 
 
 def _usaha(view: LhpView, statuses: list[CaseStatus], records: Mapping[int, DefinitionRecord],

@@ -38,10 +38,11 @@ from engine.domain.attendance import (
 from engine.domain.definitions.expr import compile_guard
 from engine.domain.definitions.loader import LoadedDefinition
 from engine.domain.definitions.model import Action, Definition
+from engine.domain.guard_context import Facts, guard_context, person_usernames
 from engine.domain.letter_numbers import LetterNumber, letter_code, minutes_number
 from engine.domain.policy import Roster
 from engine.domain.roles import ROLES, expand_roles, role_label
-from engine.domain.values import human_size
+from engine.domain.values import ListTable, format_value, human_size, list_table
 from engine.errors import GuardError, ValidationError
 from engine.services.context import rosters
 from engine.services.meetings import eligible_on, recorded_on
@@ -76,6 +77,8 @@ class FieldRow:
     label: str
     value: str
     words: str | None = None
+    #: A list field: its rows under the column labels (``value`` says how many).
+    table: ListTable | None = None
 
 
 @dataclass(frozen=True)
@@ -194,14 +197,23 @@ def _date_words(day: date) -> str:
             f"{terbilang(day.year, currency=False)}")
 
 
-def _field_rows(d: Definition, data: dict[str, Any]) -> tuple[list[FieldRow], list[FieldRow]]:
+def _field_rows(d: Definition, data: dict[str, Any],
+                names: dict[str, str] | None = None) -> tuple[list[FieldRow], list[FieldRow]]:
+    """The case data as printed; ``names``: user name -> full name of the people person fields name."""
     rows: list[FieldRow] = []
     files: list[FieldRow] = []
+    names = names or {}
     for name, spec in d.fields.items():
         value = data.get(name)
         if value is None or value == "" or value == [] or spec.type == "attendance":  # attendance: its own section
             continue
-        if spec.type == "money" and isinstance(value, int):
+        if spec.type == "list":
+            table = list_table(spec, value, names)
+            rows.append(FieldRow(spec.label, format_value(spec, value), table=ListTable(
+                table.headers, [[masked(cell) for cell in cells] for cells in table.rows])))
+        elif spec.type == "person" and isinstance(value, str):
+            rows.append(FieldRow(spec.label, f"{names[value]} ({value})" if value in names else value))
+        elif spec.type == "money" and isinstance(value, int):
             rows.append(FieldRow(spec.label, rupiah(value), terbilang(value)))
         elif spec.type == "date":
             rows.append(FieldRow(spec.label, tanggal(str(value))))
@@ -303,7 +315,10 @@ def minutes_view(session: Session, case: Case, coop: Cooperative, loaded: Loaded
         outcome = f"{d.title}: {status.upper()}{detail}."
     else:
         outcome = f"{d.title}: belum selesai, status saat ini {status}."
-    fields, files = _field_rows(d, dict(case.data))
+    named = person_usernames(d, case.data)  # person fields and columns print the person's name
+    names = {u: n for u, n in session.execute(select(Person.username, Person.full_name)
+                                              .where(Person.username.in_(named)))} if named else {}
+    fields, files = _field_rows(d, dict(case.data), names)
     org = OrgInfo.of(coop)
     attendance = _attendance(session, case, d, events, vote_rows, tz)
     first = next(e for e in events if e.kind in _DECISIONS)
@@ -352,7 +367,7 @@ def _variant(d: Definition, event: CaseEvent, data: dict[str, Any]) -> Action | 
     candidates = [a for a in d.actions if a.id == event.action and event.from_state in a.from_]
     exact = [a for a in candidates if a.to == event.to_state] or candidates
     if len(exact) > 1:
-        context = {**{n: data.get(n) for n in d.fields}, "settings": event.settings}
+        context = guard_context(d, data, event.settings, Facts(today=as_utc(event.at).date()))
         for action in exact:
             try:
                 if action.when is None or compile_guard(action.when)(context):
