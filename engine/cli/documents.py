@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the documents package pulls in WeasyPrint: load it only whe
 __all__ = ["doc_app"]
 
 doc_app = typer.Typer(
-    help="Dokumen cetak: SOP, Buku SOP, Rencana Kerja, RAPB, Berita Acara, laporan pengawas; verifikasi PDF.",
+    help="Dokumen cetak: SOP, Buku SOP, SOM, Rencana Kerja, RAPB, Berita Acara, laporan pengawas; verifikasi PDF.",
     no_args_is_help=True,
 )
 
@@ -80,7 +80,7 @@ def doc_sop(
     output: Output = None,
     coop: Annotated[str | None, typer.Option("--coop", help="Isi nama pejabat dan setting koperasi ini.")] = None,
 ) -> None:
-    """SOP satu prosedur (format Permenpan-RB 35/2012): sampul, identitas, bagan alir."""
+    """SOP satu prosedur (format Permenpan-RB 35/2012): sampul, identitas, bagan alir, ketentuan pelaksanaan."""
     _write(ctx, _documents(ctx).sop(workflow, coop), output)
 
 
@@ -174,6 +174,19 @@ def doc_lhp(
 ) -> None:
     """Laporan Hasil Pengawasan (LHP): kelembagaan, usaha, keuangan, temuan, rekomendasi, tindak lanjut."""
     _write(ctx, _documents(ctx).lhp(coop, _parse_date(start, "--dari"), _parse_date(end, "--sampai")), output)
+
+
+@_command("som", "standar-operasional-manajemen")
+def doc_som(
+    ctx: typer.Context,
+    coop: Coop,
+    output: Annotated[Path | None, typer.Option("-o", "--out", "--output",
+                                                help="Berkas keluaran (default: nomor dokumen).")] = None,
+) -> None:
+    """Standar Operasional Manajemen (SOM): organ, matriks kewenangan, uraian tugas, buku wajib, daftar SOP."""
+    from engine.services.documents.som import som_pdf
+
+    _write(ctx, som_pdf(_documents(ctx), coop), output)
 
 
 def _verification(cli: CliContext, data: bytes, db: str | None, offline: bool) -> tuple[PdfVerification, bool]:

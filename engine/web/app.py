@@ -120,6 +120,8 @@ def _local_time(moment: object, tz: ZoneInfo) -> str:
     if not isinstance(moment, datetime):
         return ""
     local = moment.astimezone(tz)
+    if (local.hour, local.minute) == (0, 0):  # a deadline at the end of a day reads as that day, 24.00
+        return f"{format_date_id(local.date() - timedelta(days=1))}, 24.00 WIB"
     return f"{format_date_id(local.date())}, {local:%H.%M} WIB"
 
 
@@ -241,10 +243,12 @@ def create_app(settings: Settings, *, services: Services | None = None, secret_k
     from engine.web.members import router as members_router
     from engine.web.notifications import router as notifications_router
     from engine.web.pages import router as pages_router
+    from engine.web.som import router as som_router
     from engine.web.training import router as training_router
 
     app.include_router(documents_router)
     app.include_router(members_router)
+    app.include_router(som_router)
     app.include_router(delegation_router)
     app.include_router(notifications_router)
     app.include_router(pages_router)
