@@ -282,3 +282,14 @@ def test_an_action_from_two_steps_asks_only_for_the_checklist_of_the_step_the_ca
     assert d.required_checks(tolak) == ["formulir_lengkap", "nota_diperiksa"]  # the printed SOP: both steps
     assert d.required_checks(tolak, "menunggu") == ["nota_diperiksa"]
     assert d.required_checks(tolak, "draf") == ["formulir_lengkap"]
+
+
+def test_an_effect_is_hashed_as_written_so_a_kind_added_later_keeps_the_hash() -> None:
+    from engine.domain.definitions.loader import definition_payload
+
+    payload = definition_payload(language())
+    effects = [e for a in payload["actions"] for e in a.get("effects", [])]
+    assert effects == [{"appoint": {"role": "panitia_bahasa", "people": "calon.orang", "until": "selesai"}},
+                       {"install": {"rows": "calon", "person": "orang", "role": "jabatan", "start": "mulai"}}]
+    rules = [r for a in payload["actions"] for r in a.get("rules", [])]
+    assert [sorted(r) for r in rules] == [["check", "for_each", "message"], ["check", "message"], ["check", "message"]]

@@ -92,6 +92,13 @@ def definition_payload(definition: Definition) -> dict[str, Any]:
             _drop_empty(column, ("columns", "min_rows", "max_rows"))
     for action in payload.get("actions", []):
         _drop_empty(action, ("not_roles", "rules", "effects"))
+        for effect in action.get("effects", []):  # only the kind written (a kind added later leaves hashes be)
+            _drop_empty(effect, [k for k, v in effect.items() if v is None])
+            for body in effect.values():
+                if isinstance(body, dict):
+                    _drop_empty(body, [k for k, v in body.items() if v is None])
+        for rule in action.get("rules", []):
+            _drop_empty(rule, ("for_each",))
     return payload
 
 
