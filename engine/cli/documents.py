@@ -184,9 +184,7 @@ def doc_som(
                                                 help="Berkas keluaran (default: nomor dokumen).")] = None,
 ) -> None:
     """Standar Operasional Manajemen (SOM): organ, matriks kewenangan, uraian tugas, buku wajib, daftar SOP."""
-    from engine.services.documents.som import som_pdf
-
-    _write(ctx, som_pdf(_documents(ctx), coop), output)
+    _write(ctx, _documents(ctx).som(coop), output)
 
 
 def _verification(cli: CliContext, data: bytes, db: str | None, offline: bool) -> tuple[PdfVerification, bool]:

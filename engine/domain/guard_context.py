@@ -26,6 +26,7 @@ from typing import Any
 
 from engine.domain.definitions.expr import FUNCTIONS, NAMES, compile_guard, compile_value
 from engine.domain.definitions.model import Definition, FieldDef
+from engine.domain.limits import stored_date
 from engine.domain.policy import Roster
 from engine.domain.roles import expand_roles
 from engine.domain.values import format_date_id
@@ -52,13 +53,8 @@ class GuardDate(date):
     def of(cls, value: Any) -> GuardDate | None:
         if isinstance(value, GuardDate) or value is None:
             return value
-        if isinstance(value, date):
-            return cls(value.year, value.month, value.day)
-        try:
-            parsed = date.fromisoformat(str(value)[:10])
-        except ValueError:
-            return None
-        return cls(parsed.year, parsed.month, parsed.day)
+        parsed = stored_date(value)
+        return None if parsed is None else cls(parsed.year, parsed.month, parsed.day)
 
     def _other(self, other: Any) -> Any:
         if isinstance(other, str):
@@ -158,7 +154,7 @@ class Facts:
 
     def member_since(self, person_id: int, day: date) -> date | None:
         """Start of the person's unbroken run of ``anggota`` terms covering ``day`` (None: not a member)."""
-        terms = sorted((t for t in self.roster.terms if t.person_id == person_id and t.role == "anggota"),
+        terms = sorted((t for t in self.roster.terms_of(person_id) if t.role == "anggota"),
                        key=lambda t: t.starts_on)
         start: date | None = None
         end: date | None = None  # inclusive; date.max when open

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ __all__ = [
     "SETTING_TEXT_MAX",
     "TERM_NOTE",
     "TEXT_MAX",
+    "USERNAME_PATTERN",
     "checked_email",
     "checked_settings",
     "checked_text",
@@ -52,6 +53,7 @@ __all__ = [
     "parse_integer",
     "safe_filename",
     "setting_problem",
+    "stored_date",
     "terminal_safe",
     "text_problem",
 ]
@@ -215,6 +217,24 @@ def parse_integer(text: str, *, lowest: int = -SAFE_INTEGER, highest: int = SAFE
     if problem:
         raise ValueError(problem)
     return value
+
+
+#: A user name as organisation files and person fields write it.
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{1,62}"
+
+
+def stored_date(value: object) -> date | None:
+    """A date as case data or a setting keeps it (ISO text, or a date): None when empty or not a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def parse_date(text: str) -> date:

@@ -16,19 +16,13 @@ from typing import Any
 
 from engine.domain.definitions.model import Definition, FieldDef
 from engine.domain.guard_context import person_usernames
+from engine.domain.limits import stored_date
 from engine.domain.policy import Roster
 from engine.domain.roles import expand_roles, role_label
 from engine.domain.values import format_date_id
 from engine.errors import FieldProblem, ValidationError
 
 __all__ = ["check_people", "people_problems", "person_usernames"]
-
-
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def _checked(d: Definition, name: str, spec: FieldDef, changed: AbstractSet[str] | None) -> bool:
@@ -48,7 +42,7 @@ def _person_problem(spec: FieldDef, username: str, row: Mapping[str, Any], data:
         return None
     on = day
     if spec.on is not None:
-        on = _day(row.get(spec.on) if spec.on in row else data.get(spec.on)) or day
+        on = stored_date(row.get(spec.on) if spec.on in row else data.get(spec.on)) or day
     if spec.of not in expand_roles(roster.own_roles_on(person_id, on)):
         return f"'{username}' tidak memegang jabatan {role_label(spec.of)} pada {format_date_id(on)}"
     return None

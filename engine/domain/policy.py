@@ -129,6 +129,10 @@ class Roster:
         """Everyone who ever held a role here (or had one handed to them)."""
         return list(dict.fromkeys([*self._by_person, *self._to_person]))
 
+    def terms_of(self, person_id: int) -> Sequence[TermFacts]:
+        """Every term of office of one person here."""
+        return self._by_person.get(person_id, ())
+
     def own_roles_on(self, person_id: int, day: date) -> set[str]:
         """The roles a person's own terms of office name on a day (none implied, none delegated)."""
         return {t.role for t in self._by_person.get(person_id, ())

@@ -13,6 +13,7 @@ from engine.domain.limits import (
     COMMENT_MAX,
     MONEY_MAX,
     TEXT_MAX,
+    USERNAME_PATTERN,
     integer_problem,
     parse_date,
     parse_integer,
@@ -42,8 +43,7 @@ _MONEY_RE = re.compile(r"^(?:rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,00?
 _MAX_MONEY = MONEY_MAX
 #: One name or member number in an attendance list.
 _ATTENDEE_MAX = 120
-#: A user name as the organisation file writes it (engine.services.organisation.Username).
-_USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
+_USERNAME_RE = re.compile(USERNAME_PATTERN)
 #: Longest typed list (JSON text) read: 500 full rows fit; a larger paste is refused before it is parsed.
 LIST_TEXT_MAX = 1_000_000
 _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",

@@ -366,7 +366,8 @@ class CaseCommands:
             changed = {n for n, v in new_values.items() if v != case.data.get(n)}
             self._check_attendance(session, d, case.coop_id, case.id, roster, complete, changed, action, day,
                                    settings)
-            check_people(d, complete, roster, person_ids(session, person_usernames(d, complete)), day, changed)
+            known = {username: person_id for username, (person_id, _) in context.facts.people.items()}
+            check_people(d, complete, roster, known, day, changed)  # the people the guard context loaded
             needed = quorum_needed(action, settings)
             votes = 1 + sum(1 for v in votes_here if v.action == action.id) if action.quorum is not None else 1
             checked.append(_Checked(eligible.role or action.roles[0], attached, complete, votes, needed,

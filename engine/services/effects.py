@@ -33,6 +33,7 @@ from engine.audit.entry import TERM_KIND, canonical, sha256_hex
 from engine.audit.keys import Signer
 from engine.audit.log import append_entry
 from engine.domain.definitions.model import Action, Appoint, Definition, Install
+from engine.domain.limits import stored_date
 from engine.domain.roles import ROLES, role_label, role_of
 from engine.domain.values import format_date_id
 from engine.errors import FieldProblem, ValidationError
@@ -80,9 +81,9 @@ def apply_effects(session: Session, signer: Signer, coop: Cooperative, record: D
         if effect.install is not None:
             seqs += _install(session, signer, coop, record, case, d, action, effect.install, data, actor, now)
         if effect.add_member is not None:
-            admit_member(session, coop, case, effect.add_member, day, now)
+            admit_member(session, coop, case, day, now, effect.add_member)
         if effect.end_member is not None:
-            end_member(session, coop, case, effect.end_member, day, now)
+            end_member(session, coop, case, day, now, effect.end_member)
     return seqs
 
 
@@ -120,7 +121,7 @@ def _appoint(session: Session, signer: Signer, coop: Cooperative, record: Defini
     end: date | None = None
     if spec.until != UNTIL_CASE_ENDS:
         until_label = _label(d, spec.until)
-        end = _as_date(data.get(spec.until))
+        end = stored_date(data.get(spec.until))
         if end is None:
             problems.append(FieldProblem(until_label, f"belum diisi: masa tugas {role_label(role)} berakhir "
                                                       "pada tanggal ini", spec.until))
@@ -169,11 +170,11 @@ def _install(session: Session, signer: Signer, coop: Cooperative, record: Defini
     columns = d.fields[spec.rows].columns or {} if spec.rows in d.fields else {}
     person_label = columns[spec.person].label if spec.person in columns else spec.person
     role_label_col = columns[spec.role].label if spec.role in columns else spec.role
-    start = _as_date(data.get(spec.start))
+    start = stored_date(data.get(spec.start))
     if start is None:
         problems.append(FieldProblem(_label(d, spec.start), "belum diisi: masa jabatan baru dimulai pada tanggal ini",
                                      spec.start))
-    end = _as_date(data.get(spec.end)) if spec.end else None
+    end = stored_date(data.get(spec.end)) if spec.end else None
     if spec.end and start is not None and end is not None and end < start:
         problems.append(FieldProblem(_label(d, spec.end), f"{format_date_id(end)} sebelum tanggal mulai "
                                                           f"{format_date_id(start)}", spec.end))
@@ -347,16 +348,3 @@ def _label(d: Definition, name: str) -> str:
 
 def _text(value: Any) -> str:
     return value.strip().lower() if isinstance(value, str) else ""
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
@@ -26,7 +26,7 @@ from engine.adapters.store.models import Case, Cooperative, Member
 from engine.audit.keys import Signer
 from engine.audit.log import append_entry
 from engine.domain.definitions.model import AddMember, EndMember
-from engine.domain.limits import MEMBER_ADDRESS, MEMBER_NAME, checked_text
+from engine.domain.limits import MEMBER_ADDRESS, MEMBER_NAME, checked_text, stored_date
 from engine.domain.roles import role_label
 from engine.errors import FieldProblem, PermissionDeniedError, ValidationError
 from engine.services.context import Context, rosters
@@ -85,21 +85,15 @@ def members_on(session: Session, coop_id: int, day: date) -> list[Member]:
         .order_by(Member.number)))
 
 
-def _date(value: Any, fallback: date) -> date:
-    try:
-        return date.fromisoformat(str(value)) if value else fallback
-    except ValueError:
-        return fallback
-
-
 #: How the shipped admission and resignation procedures name the register's columns in their fields.
 SHIPPED_ADMISSION = AddMember(number="nomor_anggota", name="nama", nik="nik", address="alamat", joined="tanggal_bayar",
                               simpanan_pokok="simpanan_pokok_dibayar")
 SHIPPED_RESIGNATION = EndMember(number="nomor_anggota", nik="nik")
 
 
-def _admit(session: Session, coop: Cooperative, case: Case, day: date, now: datetime,
-           spec: AddMember = SHIPPED_ADMISSION) -> None:
+def admit_member(session: Session, coop: Cooperative, case: Case, day: date, now: datetime,
+                 spec: AddMember = SHIPPED_ADMISSION) -> None:
+    """Write the case's person into the register (``add_member``; ``spec`` names the case's fields)."""
     data = case.data
     nik, name = str(data.get(spec.nik) or ""), str(data.get(spec.name) or "")
     number = str(data.get(spec.number) or "").strip()
@@ -115,7 +109,7 @@ def _admit(session: Session, coop: Cooperative, case: Case, day: date, now: date
     if taken is not None and taken is not existing:
         raise ValidationError([FieldProblem("Nomor anggota", f"nomor {number} sudah dipakai {taken.full_name}",
                                             spec.number)], headline="Nomor anggota sudah dipakai.")
-    joined = _date(data.get(spec.joined), day) if spec.joined else day
+    joined = stored_date(data.get(spec.joined)) or day if spec.joined else day
     paid = data.get(spec.simpanan_pokok) if spec.simpanan_pokok else None
     address = data.get(spec.address) if spec.address else None
     if existing is not None:  # a former member joins again: the same line of the register, reopened
@@ -130,8 +124,9 @@ def _admit(session: Session, coop: Cooperative, case: Case, day: date, now: date
                        source="kasus", created_at=now, updated_at=now))
 
 
-def _resign(session: Session, coop: Cooperative, case: Case, day: date, now: datetime,
-            spec: EndMember = SHIPPED_RESIGNATION) -> None:
+def end_member(session: Session, coop: Cooperative, case: Case, day: date, now: datetime,
+               spec: EndMember = SHIPPED_RESIGNATION) -> None:
+    """End a member's line in the register (``end_member``; ``spec`` names the case's fields)."""
     number = str(case.data.get(spec.number) or "").strip()
     member = session.scalar(select(Member).where(Member.coop_id == coop.id, Member.number == number))
     if member is None or member.left_on is not None:
@@ -141,27 +136,17 @@ def _resign(session: Session, coop: Cooperative, case: Case, day: date, now: dat
     if spec.nik and case.data.get(spec.nik) and case.data.get(spec.nik) != member.nik:
         raise ValidationError([FieldProblem("NIK anggota", f"tidak cocok dengan anggota nomor {number}", spec.nik)],
                               headline="NIK tidak cocok dengan Buku Daftar Anggota; tidak ada yang diubah.")
-    left = _date(case.data.get(spec.on), day) if spec.on else day
+    left = stored_date(case.data.get(spec.on)) or day if spec.on else day
     member.left_on, member.status, member.left_case_id, member.updated_at = left, "berhenti", case.id, now
-
-
-def admit_member(session: Session, coop: Cooperative, case: Case, spec: AddMember, day: date, now: datetime) -> None:
-    """The ``add_member`` effect: the case's person into the register (``spec`` names the fields)."""
-    _admit(session, coop, case, day, now, spec)
-
-
-def end_member(session: Session, coop: Cooperative, case: Case, spec: EndMember, day: date, now: datetime) -> None:
-    """The ``end_member`` effect: the member's line ends (``spec`` names the fields)."""
-    _resign(session, coop, case, day, now, spec)
 
 
 def apply_effects(session: Session, coop: Cooperative, workflow_id: str, case: Case, day: date,
                   now: datetime) -> None:
     """Change the register when a case reaches the state that decides membership."""
     if (workflow_id, case.state) == ADMISSION:
-        _admit(session, coop, case, day, now)
+        admit_member(session, coop, case, day, now)
     elif (workflow_id, case.state) == RESIGNATION:
-        _resign(session, coop, case, day, now)
+        end_member(session, coop, case, day, now)
 
 
 def import_members(session: Session, coop: Cooperative, rows: Sequence[MemberIn], *, now: datetime,

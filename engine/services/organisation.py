@@ -23,6 +23,7 @@ from engine.domain.limits import (
     KELURAHAN,
     PERSON_NAME,
     TERM_NOTE,
+    USERNAME_PATTERN,
     checked_email,
     checked_settings,
     checked_text,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["ImportSummary", "OrgFile", "apply_org", "load_org"]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-Username = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")]
+Username = Annotated[str, Field(pattern=f"^{USERNAME_PATTERN}$")]
 
 
 class _Strict(BaseModel):

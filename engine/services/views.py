@@ -459,9 +459,7 @@ class CaseViews:
             .where(Attachment.case_id == case.id).order_by(Attachment.uploaded_at, Attachment.id))]
         d = self.ctx.pinned(facts.records[case.definition_id]).definition
         by_sha = {f.sha256: f for f in view.files}
-        named = person_usernames(d, case.data)  # person fields and columns show the person's name
-        names: dict[str, str] = dict(session.execute(
-            select(Person.username, Person.full_name).where(Person.username.in_(named))).all()) if named else {}
+        names = {username: full_name for username, (_, full_name) in facts.people.items()}  # person fields
         for name, spec in d.fields.items():
             value = case.data.get(name)
             if value is None or value == "" or value == []:

@@ -44,8 +44,6 @@ def som_page(request: Request, slug: str) -> Response:
 def som_pdf(request: Request, slug: str) -> Response:
     user = current_user(request)
     _reader(user, slug)
-    from engine.services.documents.som import som_pdf as issue
-
-    issued = issue(services_of(request).documents, slug, actor=user.username)
+    issued = services_of(request).documents.som(slug, actor=user.username)
     return Response(issued.data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{issued.filename}"'})

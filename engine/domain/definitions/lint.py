@@ -515,11 +515,8 @@ def _columns(d: Definition, list_name: str | None) -> list[str]:
     return list(spec.columns or {}) if spec is not None and spec.type == "list" else []
 
 
-_MESSAGE_NAME = re.compile(r"{{\s*([a-z_][a-z0-9_]*)")
-
-
 def _message_findings(d: Definition, message: str, for_each: str | None) -> list[str]:
-    from engine.domain.definitions.messages import message_problem
+    from engine.domain.definitions.messages import message_names, message_problem
 
     problem = message_problem(message)
     if problem:
@@ -527,8 +524,7 @@ def _message_findings(d: Definition, message: str, for_each: str | None) -> list
     known = set(d.fields) | set(_columns(d, for_each)) | {"settings", "today", "actor"} | FUNCTIONS
     if for_each:
         known |= {"nomor", "row"}
-    return [f"pesan menyebut '{name}' yang tidak ada" for name in _MESSAGE_NAME.findall(message)
-            if name not in known]
+    return [f"pesan menyebut '{name}' yang tidak ada" for name in sorted(message_names(message) - known)]
 
 
 def _effect_findings(d: Definition, effect: Effect) -> list[str]:

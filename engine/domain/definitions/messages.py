@@ -11,14 +11,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.domain.definitions.expr import FUNCTIONS
 from engine.domain.values import format_date_id, format_rupiah
 
-__all__ = ["message_problem", "render_message"]
+__all__ = ["message_names", "message_problem", "render_message"]
 
 _MAX_OUTPUT = 400
 
@@ -73,6 +73,11 @@ def message_problem(message: str) -> str | None:
         if attr.attr.startswith("_"):
             return f"pesan menyebut atribut tersembunyi '{attr.attr}'"
     return None
+
+
+def message_names(message: str) -> set[str]:
+    """The names a (valid) message reads: fields, columns, ``settings`` and the like."""
+    return set(meta.find_undeclared_variables(_ENV.parse(message)))
 
 
 @lru_cache(maxsize=512)

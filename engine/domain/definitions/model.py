@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from engine.domain.definitions.bounds import MAX_DEADLINE, MAX_DEADLINE_DAYS, MAX_VERSION, guard_size_problem
+from engine.domain.limits import stored_date
 
 __all__ = [
     "CANCELLED_STATE",
@@ -294,11 +295,7 @@ class Deadline(_Strict):
 
     def _relative_due(self, since: datetime, tz: tzinfo, calendar: WorkingDays | None,
                       data: Mapping[str, Any]) -> datetime | None:
-        raw = data.get(self.relative_to or "")
-        try:
-            base = date.fromisoformat(str(raw)[:10]) if raw else None
-        except ValueError:
-            base = None
+        base = stored_date(data.get(self.relative_to or ""))
         if base is None:
             return None
         sign = -1 if self.direction == "sebelum" else 1

@@ -381,6 +381,35 @@ class DocumentService:
         issued = render_document("lhp.html", meta, evidence, context)
         return self._finish(issued, coop_id, meta.subject, record=not meta.training)
 
+    def som(self, coop_slug: str, *, actor: str | None = None) -> IssuedPdf:
+        """The Standar Operasional Manajemen as a PDF in the house style (see ``som.py``), entered in the
+        register of issued documents; ``actor`` (None from the command line) must be pengurus, pengawas or
+        Dinas of the cooperative today, else PermissionDeniedError."""
+        from engine.services.documents.som import authorise_reader, som_number, som_view
+
+        self._db.require_schema()
+        definitions = sorted(self.ctx.registry.all(), key=sort_key)
+        day = self.ctx.today()
+        with self._db.session() as session:
+            coop = self.ctx.coop(session, coop_slug)
+            authorise_reader(self.ctx, session, coop, actor)
+            view = som_view(session, coop, definitions, day)
+            log = self._log(session, coop, [])
+            org = OrgInfo.of(coop)
+            signers = [signer_for(session, coop, "ketua", day, caption="Ditetapkan oleh"),
+                       signer_for(session, coop, "sekretaris", day, caption=""),
+                       signer_for(session, coop, "ketua_pengawas", day, caption="Mengetahui")]
+            coop_id = coop.id
+        number = som_number(day)
+        title = "Standar Operasional Manajemen"
+        meta = _marked(DocMeta(number, "som", f"{title} {org.name}", f"SOM {day.isoformat()}", org.name,
+                               f"{org.name} · {title} (SOM)", self._when(self.ctx.clock())), coop)
+        evidence = Evidence(number, "som", meta.title, coop.slug, meta.subject, log)
+        context = {"org": org, "s": view, "signers": signers, "place_date": f"{org.town}, {tanggal(day)}",
+                   "year": day.year}
+        issued = render_document("som.html", meta, evidence, context)
+        return self._finish(issued, coop_id, meta.subject, record=not meta.training)
+
     # -- RAPB and Rencana Kerja ------------------------------------------------------------
 
     def import_budget(self, coop_slug: str, year: int, path: Path, *, actor: str | None = None) -> BudgetImport:

@@ -9,21 +9,19 @@ per field (the registry). The same :class:`SomView` feeds the PDF (``som.html``)
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import nodes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.adapters.render.common import CATEGORY_LABELS, DocMeta, OrgInfo, setting_value_text
+from engine.adapters.render.common import CATEGORY_LABELS, OrgInfo, setting_value_text
 from engine.adapters.render.environment import template_dir
-from engine.adapters.render.evidence import Evidence
 from engine.adapters.render.formatting import tanggal
 from engine.adapters.store.models import Cooperative, Member, Person
 from engine.domain.attendance import rule_for
@@ -36,19 +34,19 @@ from engine.domain.policy import Roster, quorum_needed
 from engine.domain.roles import CATALOGUE, ROLES, role_label
 from engine.domain.values import format_rupiah, resolved_settings
 from engine.errors import GuardError, PermissionDeniedError
-from engine.services.context import rosters
-from engine.services.documents.lookups import signer_for
+from engine.services.context import Context, rosters
 from engine.services.documents.sop import sort_key
 
 if TYPE_CHECKING:
     from engine.adapters.render.issue import IssuedPdf
-    from engine.services.documents.service import DocumentService
 
 __all__ = [
     "READERS",
+    "Documents",
     "JobDescription",
     "MatrixEntry",
     "SomView",
+    "authorise_reader",
     "authority_settings",
     "matrix_of",
     "som_data",
@@ -655,57 +653,36 @@ def _groups(loaded: Sequence[LoadedDefinition]) -> list[SopGroup]:
 # -- entry points for the web app and the command line ---------------------------------------------------
 
 
-def _authorise(docs: DocumentService, session: Session, coop: Cooperative, actor: str | None) -> None:
+class Documents(Protocol):
+    """What the SOM's entry points need of the document service."""
+
+    @property
+    def ctx(self) -> Context: ...
+
+    def som(self, coop_slug: str, *, actor: str | None = None) -> IssuedPdf: ...
+
+
+def authorise_reader(ctx: Context, session: Session, coop: Cooperative, actor: str | None) -> None:
+    """``actor`` (None: the command line) must hold a pengurus or pengawas seat or be a Dinas officer today."""
     if actor is None:
         return
-    person = docs.ctx.person(session, actor)
-    held = rosters(session, [coop.id])[coop.id].roles_on(person.id, docs.ctx.today())
+    person = ctx.person(session, actor)
+    held = rosters(session, [coop.id])[coop.id].roles_on(person.id, ctx.today())
     if not held & READERS:
         raise PermissionDeniedError(f"Standar Operasional Manajemen {coop.name} hanya untuk pengurus, pengawas "
                                     "dan petugas Dinas.")
 
 
-def som_page(docs: DocumentService, coop_slug: str, *, actor: str | None = None) -> tuple[OrgInfo, SomView]:
+def som_page(docs: Documents, coop_slug: str, *, actor: str | None = None) -> tuple[OrgInfo, SomView]:
     """The SOM of a cooperative today, for the web page (``actor`` must be pengurus, pengawas or Dinas)."""
     ctx = docs.ctx
     ctx.db.require_schema()
     with ctx.db.reader() as session:
         coop = ctx.coop(session, coop_slug)
-        _authorise(docs, session, coop, actor)
+        authorise_reader(ctx, session, coop, actor)
         return OrgInfo.of(coop), som_view(session, coop, ctx.registry.all(), ctx.today())
 
 
-def som_pdf(docs: DocumentService, coop_slug: str, *, actor: str | None = None) -> IssuedPdf:
-    """The SOM as a PDF in the house style, entered in the register of issued documents.
-
-    ``actor`` (a user name; None from the command line) must hold a pengurus or pengawas seat or be a Dinas
-    officer of the cooperative today, else PermissionDeniedError.
-    """
-    from engine.adapters.render.issue import render_document
-    from engine.services.documents.service import TRAINING_MARK
-
-    ctx = docs.ctx
-    ctx.db.require_schema()
-    definitions = sorted(ctx.registry.all(), key=sort_key)
-    day = ctx.today()
-    with ctx.db.session() as session:
-        coop = ctx.coop(session, coop_slug)
-        _authorise(docs, session, coop, actor)
-        view = som_view(session, coop, definitions, day)
-        log = docs._log(session, coop, [])
-        org = OrgInfo.of(coop)
-        signers = [signer_for(session, coop, "ketua", day, caption="Ditetapkan oleh"),
-                   signer_for(session, coop, "sekretaris", day, caption=""),
-                   signer_for(session, coop, "ketua_pengawas", day, caption="Mengetahui")]
-        coop_id, training, slug = coop.id, coop.training, coop.slug
-    number = som_number(day)
-    title = "Standar Operasional Manajemen"
-    meta = DocMeta(number, "som", f"{title} {org.name}", f"SOM {day.isoformat()}", org.name,
-                   f"{org.name} · {title} (SOM)", docs._when(ctx.clock()))
-    if training:
-        meta = dataclasses.replace(meta, header=f"{TRAINING_MARK} · {meta.header}", training=True)
-    evidence = Evidence(number, "som", meta.title, slug, meta.subject, log)
-    context = {"org": org, "s": view, "signers": signers, "place_date": f"{org.town}, {tanggal(day)}",
-               "year": day.year}
-    issued = render_document("som.html", meta, evidence, context)
-    return docs._finish(issued, coop_id, meta.subject, record=not training)
+def som_pdf(docs: Documents, coop_slug: str, *, actor: str | None = None) -> IssuedPdf:
+    """The SOM as a PDF (:meth:`DocumentService.som`)."""
+    return docs.som(coop_slug, actor=actor)
